@@ -1,0 +1,64 @@
+// The one canonicalisation of sign-in identifiers, used by sign-up, sign-in, reset and admin alike.
+// Rule (SECURITY.md): trim, NFKC, locale-independent lower-casing; refuse input whose meaning NFKC would
+// change (fullwidth letters, ligatures, long s, Kelvin/Ohm/Angstrom signs, invisible characters) rather than
+// silently map it onto someone else's identifier.
+import { domainToASCII } from 'node:url';
+
+export type IdentifierKind = 'email' | 'username';
+export type Canonical = { ok: true; value: string; display: string } | { ok: false; code: string };
+
+// Controls, format characters (zero-width, bidi overrides), line/paragraph separators, and any whitespace.
+const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]/u;
+
+function changedByCompatibility(text: string): boolean {
+  if (text.normalize('NFKC') !== text.normalize('NFC')) return true;
+  // Singleton decompositions (U+212A KELVIN SIGN → K) survive the check above because NFC itself maps them.
+  for (const ch of text) if (ch.normalize('NFC') !== ch) return true;
+  return false;
+}
+
+function base(input: string): { ok: true; text: string } | { ok: false; code: string } {
+  const text = input.trim().normalize('NFC');
+  if (text.length === 0) return { ok: false, code: 'identifier.empty' };
+  if (FORBIDDEN.test(text)) return { ok: false, code: 'identifier.invalid_characters' };
+  if (changedByCompatibility(text)) return { ok: false, code: 'identifier.ambiguous' };
+  return { ok: true, text };
+}
+
+export function canonicaliseEmail(input: string): Canonical {
+  if (typeof input !== 'string' || input.length > 320) return { ok: false, code: 'email.invalid' };
+  const b = base(input);
+  if (!b.ok) return b.code === 'identifier.empty' ? { ok: false, code: 'email.required' } : b;
+  const at = b.text.lastIndexOf('@');
+  if (at < 1 || at === b.text.length - 1 || b.text.indexOf('@') !== at) return { ok: false, code: 'email.invalid' };
+  const local = b.text.slice(0, at);
+  const domain = b.text.slice(at + 1);
+  if (local.length > 64 || /["(),:;<>[\]\\]/.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
+    return { ok: false, code: 'email.invalid' };
+  }
+  const asciiDomain = domainToASCII(domain.toLowerCase());
+  if (!asciiDomain || !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/.test(asciiDomain)) {
+    return { ok: false, code: 'email.invalid' };
+  }
+  const value = `${local.normalize('NFKC').toLowerCase()}@${asciiDomain}`;
+  if (value.length > 254) return { ok: false, code: 'email.invalid' };
+  return { ok: true, value, display: `${local}@${domain}` };
+}
+
+export function canonicaliseUsername(input: string): Canonical {
+  if (typeof input !== 'string' || input.length > 256) return { ok: false, code: 'username.invalid' };
+  const b = base(input);
+  if (!b.ok) return b.code === 'identifier.empty' ? { ok: false, code: 'username.required' } : b;
+  const value = b.text.normalize('NFKC').toLowerCase();
+  if (!/^[\p{L}\p{N}._-]{1,64}$/u.test(value) || value.includes('@')) return { ok: false, code: 'username.invalid' };
+  return { ok: true, value, display: b.text };
+}
+
+export function canonicalise(kind: IdentifierKind, input: string): Canonical {
+  return kind === 'email' ? canonicaliseEmail(input) : canonicaliseUsername(input);
+}
+
+/** Names of tenants, groups and user flows: ASCII-ish slugs compared without case. */
+export function canonicaliseName(input: string): string {
+  return input.trim().normalize('NFKC').toLowerCase();
+}

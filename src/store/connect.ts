@@ -1,0 +1,36 @@
+// Opens the database named by the config: PostgreSQL through a pg pool, or embedded PGlite in dataDir.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database, Db } from './database.ts';
+import { PGliteDialect } from './pglite-dialect.ts';
+
+export interface Store {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** The pg pool (PostgreSQL only), shared with rate limiting. */
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+// Return timestamps as Date and bigint counts as numbers-as-strings, the same on both drivers.
+pg.types.setTypeParser(20, (v) => v);
+
+export async function openStore(options: { databaseUrl?: string; dataDir: string; poolSize?: number; memory?: boolean }): Promise<Store> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', pool, close: () => db.destroy() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  let dir: string | undefined;
+  if (!options.memory) {
+    dir = join(options.dataDir, 'pgdata');
+    mkdirSync(dir, { recursive: true });
+  }
+  const pglite = await PGlite.create(dir);
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return { db, kind: 'pglite', close: () => db.destroy() };
+}

@@ -1,0 +1,193 @@
+// Table types for Kysely. One interface per table in migrations/; keep them in step.
+import type { ColumnType, Generated, Kysely } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string | T | undefined, string | T>;
+
+export interface TenantSettings {
+  sspr?: { mode: 'none' | 'selected' | 'all'; groupIds?: string[] };
+  branding?: Record<string, string>;
+  email?: Record<string, string>;
+}
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  display_name: string;
+  settings: Json<TenantSettings>;
+  created_at: Timestamp;
+}
+
+export interface UsersTable {
+  id: string;
+  tenant_id: string;
+  display_name: string | null;
+  given_name: string | null;
+  surname: string | null;
+  account_enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  email: string | null;
+  email_verified: ColumnType<boolean, boolean | undefined, boolean>;
+  password_hash: string | null;
+  password_changed_at: Date | null;
+  force_password_change: ColumnType<boolean, boolean | undefined, boolean>;
+  sessions_valid_after: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type SignInType = 'emailAddress' | 'userName' | 'federated';
+
+export interface IdentitiesTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  sign_in_type: SignInType;
+  issuer: string;
+  issuer_assigned_id: string;
+  canonical_id: string;
+}
+
+export interface GroupsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  canonical_name: string;
+  created_at: Timestamp;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+export type UserFlowType = 'signIn' | 'signUpOrSignIn' | 'passwordReset';
+
+export interface UserFlowSettings {
+  identityType?: 'email' | 'username';
+  passwordComplexity?: 'simple' | 'strong' | 'nist' | 'custom';
+  customPolicy?: { minLength: number; maxLength: number; minClasses: number };
+  /** 'inline' (default) or 'legacy': return AADB2C90118 to the app. */
+  passwordReset?: 'inline' | 'legacy';
+  resetEndsSignedIn?: boolean;
+  defaultLanguage?: string;
+  languages?: string[];
+  tokenLifetimes?: { idTokenMinutes?: number; accessTokenMinutes?: number; refreshTokenDays?: number; refreshWindowDays?: number };
+}
+
+export interface UserFlowsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  canonical_name: string;
+  type: UserFlowType;
+  settings: Json<UserFlowSettings>;
+  created_at: Timestamp;
+}
+
+export interface FlowsTable {
+  id: string;
+  tenant_id: string;
+  kind: string;
+  state: string;
+  csrf_hash: string;
+  browser: ColumnType<boolean, boolean | undefined, boolean>;
+  data: Json<Record<string, unknown>>;
+  user_id: string | null;
+  version: Generated<number>;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface VerificationCodesTable {
+  id: string;
+  tenant_id: string;
+  flow_id: string;
+  purpose: string;
+  address: string;
+  code_hmac: string;
+  attempts: Generated<number>;
+  max_attempts: number;
+  expires_at: Timestamp;
+  consumed_at: Date | null;
+  superseded_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface SessionsTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  auth_time: Timestamp;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Date | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface OutboxTable {
+  id: string;
+  tenant_id: string | null;
+  template: string;
+  recipient: string;
+  locale: string;
+  subject: string;
+  body_text: string;
+  body_html: string;
+  holds_secret: ColumnType<boolean, boolean | undefined, boolean>;
+  status: ColumnType<'pending' | 'sent' | 'dead', 'pending' | 'sent' | 'dead' | undefined, 'pending' | 'sent' | 'dead'>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: Date | null;
+}
+
+export interface DevMailTable {
+  id: string;
+  recipient: string;
+  subject: string;
+  body_text: string;
+  body_html: string;
+  created_at: Timestamp;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  tenant_id: string | null;
+  at: Timestamp;
+  type: string;
+  result: 'success' | 'failure';
+  actor: string | null;
+  target: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: Json<Record<string, unknown>>;
+}
+
+export interface AdminTokensTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_at: Timestamp;
+  revoked_at: Date | null;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  users: UsersTable;
+  identities: IdentitiesTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  user_flows: UserFlowsTable;
+  flows: FlowsTable;
+  verification_codes: VerificationCodesTable;
+  sessions: SessionsTable;
+  outbox: OutboxTable;
+  dev_mail: DevMailTable;
+  audit_events: AuditEventsTable;
+  admin_tokens: AdminTokensTable;
+}
+
+export type Db = Kysely<Database>;
