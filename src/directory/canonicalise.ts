@@ -10,18 +10,20 @@ export type Canonical = { ok: true; value: string; display: string } | { ok: fal
 // Controls, format characters (zero-width, bidi overrides), line/paragraph separators, and any whitespace.
 const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]/u;
 
-function changedByCompatibility(text: string): boolean {
-  if (text.normalize('NFKC') !== text.normalize('NFC')) return true;
-  // Singleton decompositions (U+212A KELVIN SIGN → K) survive the check above because NFC itself maps them.
-  for (const ch of text) if (ch.normalize('NFC') !== ch) return true;
+function changedByCompatibility(raw: string): boolean {
+  if (raw.normalize('NFKC') !== raw.normalize('NFC')) return true;
+  // Singleton decompositions (U+212A KELVIN SIGN → K) survive the check above because NFC itself maps them;
+  // a code point that NFC changes on its own is never what a person meant to type.
+  for (const ch of raw) if (ch.normalize('NFC') !== ch) return true;
   return false;
 }
 
 function base(input: string): { ok: true; text: string } | { ok: false; code: string } {
-  const text = input.trim().normalize('NFC');
+  const raw = input.trim();
+  const text = raw.normalize('NFC');
   if (text.length === 0) return { ok: false, code: 'identifier.empty' };
   if (FORBIDDEN.test(text)) return { ok: false, code: 'identifier.invalid_characters' };
-  if (changedByCompatibility(text)) return { ok: false, code: 'identifier.ambiguous' };
+  if (changedByCompatibility(raw)) return { ok: false, code: 'identifier.ambiguous' };
   return { ok: true, text };
 }
 
