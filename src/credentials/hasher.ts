@@ -1,0 +1,94 @@
+// Password hashing (SECURITY.md "Passwords and sessions"): argon2id m=19 MiB, t=2, p=1 for new hashes; imported
+// bcrypt/scrypt/PBKDF2 hashes verify and report needsRehash; inputs over 1,024 bytes are refused before hashing.
+//
+// Thread pool: @node-rs/argon2 and node:crypto's scrypt/pbkdf2 run on libuv's pool, shared with fs, dns.lookup
+// and zlib, and libuv sizes it from UV_THREADPOOL_SIZE (default 4) once, at first use. Set it in the process
+// environment before Node starts (launcher / unit file), to about `concurrency + 4`, so busy hashing cannot
+// starve file and DNS work. Memory: each running argon2 hash holds 19 MiB, so budget concurrency × 19 MiB.
+import { availableParallelism } from 'node:os';
+import { Algorithm, Version, hash as argonHash, parseOptions, verify as argonVerify } from '@node-rs/argon2';
+import { NyckelError } from '../errors.ts';
+import { verifyLegacy } from './legacy.ts';
+import { MAX_PASSWORD_BYTES, utf8Length } from './limits.ts';
+import { BoundedQueue } from './queue.ts';
+
+export interface Hasher {
+  hash(password: string): Promise<string>;
+  verify(stored: string, password: string): Promise<{ ok: boolean; needsRehash: boolean }>;
+  verifyDummy(password: string): Promise<void>;
+  close(): Promise<void>;
+  stats(): { running: number; queued: number };
+}
+
+const ARGON2 = {
+  algorithm: Algorithm.Argon2id,
+  version: Version.V0x13,
+  memoryCost: 19456, // KiB = 19 MiB
+  timeCost: 2,
+  parallelism: 1,
+};
+
+// A real argon2id hash with the current parameters, of a random password nobody knows. Verifying against it
+// makes a sign-in for an unknown account cost the same as one for a known account (no user enumeration).
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$YBBif5g73QIdGoiJuNWK5A$lWe1ue9kkbMo9rvA0qyTkPEh83XD7BdEmv7exEqGjoc';
+
+const FAIL = { ok: false, needsRehash: false } as const;
+
+export function createHasher(opts: { concurrency?: number; maxQueue?: number } = {}): Hasher {
+  const queue = new BoundedQueue(opts.concurrency ?? availableParallelism(), opts.maxQueue ?? 256);
+
+  // argon2 hashes are of the NFKC form, the same string the policy measured, so the same password typed on
+  // different keyboards/IMEs matches. A hash of the raw form (e.g. imported argon2) still verifies and is
+  // flagged needsRehash. verifyDummy runs this same function, so unknown accounts cost the same.
+  async function argonCheck(stored: string, password: string): Promise<{ ok: boolean; normalised: boolean }> {
+    const nfkc = password.normalize('NFKC');
+    if (await argonVerify(stored, nfkc).catch(() => false)) return { ok: true, normalised: true };
+    if (nfkc !== password && (await argonVerify(stored, password).catch(() => false))) {
+      return { ok: true, normalised: false };
+    }
+    return { ok: false, normalised: true };
+  }
+
+  return {
+    async hash(password) {
+      if (utf8Length(password) > MAX_PASSWORD_BYTES) {
+        throw new NyckelError('password.too_long', 400, { params: { max: MAX_PASSWORD_BYTES } });
+      }
+      return queue.run(() => argonHash(password.normalize('NFKC'), ARGON2));
+    },
+
+    async verify(stored, password) {
+      if (utf8Length(password) > MAX_PASSWORD_BYTES) return FAIL;
+      if (stored.startsWith('$argon2')) {
+        const r = await queue.run(() => argonCheck(stored, password));
+        return r.ok ? { ok: true, needsRehash: !r.normalised || !isCurrentArgon2(stored) } : FAIL;
+      }
+      // Imported formats: always re-hashed with argon2id after a successful sign-in.
+      const ok = await queue.run(() => verifyLegacy(stored, password).catch(() => false));
+      return ok ? { ok: true, needsRehash: true } : FAIL;
+    },
+
+    async verifyDummy(password) {
+      if (utf8Length(password) > MAX_PASSWORD_BYTES) return; // mirrors verify(): refused before any hashing
+      await queue.run(() => argonCheck(DUMMY_HASH, password));
+    },
+
+    close: () => queue.close(),
+    stats: () => queue.stats(),
+  };
+}
+
+function isCurrentArgon2(stored: string): boolean {
+  try {
+    const o = parseOptions(stored);
+    return (
+      o.algorithm === ARGON2.algorithm &&
+      o.version === ARGON2.version &&
+      o.memoryCost === ARGON2.memoryCost &&
+      o.timeCost === ARGON2.timeCost &&
+      o.parallelism === ARGON2.parallelism
+    );
+  } catch {
+    return false;
+  }
+}
