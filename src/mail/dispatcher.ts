@@ -1,0 +1,196 @@
+// Delivers outbox rows. Any number of processes may run a dispatcher against one PostgreSQL:
+//  1. claim: one short statement picks due rows with FOR UPDATE SKIP LOCKED and pushes their next_attempt_at
+//     forward by a lease, so no other dispatcher picks them while we send, and no transaction (nor, on PGlite,
+//     the single connection) is held during the slow SMTP conversation;
+//  2. send the batch in parallel, outside any transaction;
+//  3. record the outcome: sent (bodies holding a secret scrubbed), or a retry with exponential backoff, or
+//     dead after maxAttempts. A process that dies mid-send leaves the row to be retried when its lease ends,
+//     so delivery is at-least-once (as SMTP itself is); transports keep sends well inside the lease.
+// Logs carry the outbox id, template and status, never a recipient's code or a body.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../store/database.ts';
+import type { MailTransport } from './transport.ts';
+
+export interface DispatcherLogger {
+  info(o: object, m?: string): void;
+  warn(o: object, m?: string): void;
+  error(o: object, m?: string): void;
+}
+
+export interface DispatcherOptions {
+  db: Kysely<Database>;
+  transport: MailTransport;
+  logger: DispatcherLogger;
+  maxAttempts: number;
+  pollMs: number;
+  batchSize?: number;
+  /** How long a claimed row stays invisible to other dispatchers. Must exceed a send's worst case. */
+  leaseMs?: number;
+  /** Delay before retry number `attempts + 1`; defaults to retryDelayMs. */
+  backoffMs?: (attempts: number) => number;
+}
+
+export interface Dispatcher {
+  start(): void;
+  /** Stops polling and resolves once the batches in flight are recorded. */
+  stop(): Promise<void>;
+  /** Runs a pass now (call after committing an enqueue). */
+  wake(): void;
+  /** Claims and handles one batch; resolves to the number of rows handled. */
+  drainOnce(): Promise<number>;
+}
+
+export const SCRUBBED = '[scrubbed]';
+const MAX_DELAY_MS = 15 * 60_000;
+
+/** 2^attempts seconds, ±25 % jitter so rows failed together do not retry in lockstep, capped at 15 min. */
+export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
+  return Math.round(Math.min(2 ** attempts * 1000 * (0.75 + random() * 0.5), MAX_DELAY_MS));
+}
+
+// Error text for last_error and logs: short, single-line, and with long digit runs removed in case a
+// server echoes part of the message back.
+export function describeError(err: unknown): string {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; responseCode?: unknown; message?: unknown };
+  const parts = [e.code, e.responseCode, typeof e.message === 'string' ? e.message : String(err)];
+  return parts
+    .filter((p) => typeof p === 'string' || typeof p === 'number')
+    .join(' ')
+    .replace(/\d{6,}/g, '[redacted]')
+    .replace(/[\p{Cc}]+/gu, ' ')
+    .slice(0, 500);
+}
+
+const ms = (n: number) => sql<Date>`now() + ${n}::float8 * interval '1 millisecond'`;
+const scrub = (column: 'body_text' | 'body_html') => sql<string>`case when holds_secret then ${SCRUBBED} else ${sql.ref(column)} end`;
+
+export function createDispatcher(opts: DispatcherOptions): Dispatcher {
+  const { db, transport, logger, maxAttempts, pollMs } = opts;
+  const batchSize = opts.batchSize ?? 10;
+  const leaseMs = opts.leaseMs ?? 120_000;
+  const backoff = opts.backoffMs ?? retryDelayMs;
+  const inflight = new Set<Promise<number>>();
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let started = false;
+  let again = false;
+
+  // A single UPDATE is its own transaction: the row locks live only for this statement.
+  async function claim() {
+    const due = db
+      .selectFrom('outbox')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', sql<Date>`now()`)
+      .orderBy('next_attempt_at')
+      .limit(batchSize)
+      .forUpdate()
+      .skipLocked();
+    return db
+      .updateTable('outbox')
+      .set({ next_attempt_at: ms(leaseMs) })
+      .where('id', 'in', due)
+      .returning(['id', 'template', 'recipient', 'subject', 'body_text', 'body_html', 'attempts'])
+      .execute();
+  }
+
+  type Claimed = Awaited<ReturnType<typeof claim>>[number];
+
+  async function deliver(row: Claimed): Promise<void> {
+    const log = { outboxId: row.id, template: row.template };
+    const attempts = row.attempts + 1;
+    try {
+      try {
+        await transport.send({ to: row.recipient, subject: row.subject, text: row.body_text, html: row.body_html });
+      } catch (err) {
+        const error = describeError(err);
+        const dead = attempts >= maxAttempts;
+        const delay = dead ? 0 : backoff(attempts);
+        await db
+          .updateTable('outbox')
+          .set({
+            attempts,
+            last_error: error,
+            next_attempt_at: ms(delay),
+            // A dead code mail is useless to anyone but an attacker reading the table: scrub it too.
+            ...(dead ? { status: 'dead' as const, body_text: scrub('body_text'), body_html: scrub('body_html') } : {}),
+          })
+          .where('id', '=', row.id)
+          .where('status', '=', 'pending')
+          .execute();
+        if (dead) logger.error({ ...log, status: 'dead', attempts, error }, 'mail dead-lettered');
+        else logger.warn({ ...log, status: 'pending', attempts, retryInMs: delay, error }, 'mail delivery failed, will retry');
+        return;
+      }
+      await db
+        .updateTable('outbox')
+        .set({ status: 'sent', sent_at: sql<Date>`now()`, attempts, last_error: null, body_text: scrub('body_text'), body_html: scrub('body_html') })
+        .where('id', '=', row.id)
+        .where('status', '=', 'pending')
+        .execute();
+      logger.info({ ...log, status: 'sent', attempts }, 'mail sent');
+    } catch (err) {
+      // Recording failed (database down): the lease expires and the row is tried again.
+      logger.error({ ...log, error: describeError(err) }, 'mail dispatcher could not record a delivery');
+    }
+  }
+
+  async function pass(): Promise<number> {
+    const rows = await claim();
+    // In parallel, so a whole batch ends within one send's timeout, well inside the lease.
+    await Promise.all(rows.map(deliver));
+    return rows.length;
+  }
+
+  function drainOnce(): Promise<number> {
+    const p = pass();
+    inflight.add(p);
+    const forget = () => inflight.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
+  function schedule(delay: number) {
+    clearTimeout(timer);
+    timer = setTimeout(loop, delay);
+    timer.unref();
+  }
+
+  async function loop() {
+    if (!started) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      let more = true;
+      while (more && started) {
+        again = false;
+        more = (await drainOnce()) >= batchSize || again;
+      }
+    } catch (err) {
+      logger.error({ error: describeError(err) }, 'mail dispatcher pass failed');
+    } finally {
+      running = false;
+      if (started) schedule(again ? 0 : pollMs);
+    }
+  }
+
+  return {
+    drainOnce,
+    start() {
+      if (started) return;
+      started = true;
+      schedule(0);
+    },
+    wake() {
+      if (started) schedule(0);
+    },
+    async stop() {
+      started = false;
+      clearTimeout(timer);
+      await Promise.allSettled([...inflight]);
+    },
+  };
+}

@@ -1,0 +1,140 @@
+// Mail templates: each template is a short list of blocks (message codes + values), rendered once to plain
+// text and once to branded HTML. Texts come from the catalogs (messages.ts) so every mail is localized.
+import type { Locale } from '../i18n/locales.ts';
+import { translate } from '../i18n/translate.ts';
+import { escapeHtml, layoutHtml, safeColor, safeHttpUrl } from './html.ts';
+
+export type MailTemplate = 'reset_code' | 'signup_code' | 'password_changed' | 'test';
+export const MAIL_TEMPLATES: readonly MailTemplate[] = ['reset_code', 'signup_code', 'password_changed', 'test'];
+
+export interface MailParams {
+  tenantName: string;
+  code?: string;
+  minutes?: number;
+  /** When the event happened, already formatted for the reader; see formatMailTime. */
+  time?: string;
+  ip?: string;
+  resetUrl?: string;
+  branding?: { primaryColor?: string; logoUrl?: string };
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+type Block = { kind: 'heading' | 'p'; msg: string } | { kind: 'code'; msg: string; value: string } | { kind: 'signoff' };
+
+// A missing parameter is a programming error: fail loudly instead of mailing "{code}" to a customer.
+const REQUIRED: Record<MailTemplate, (keyof MailParams)[]> = {
+  reset_code: ['code', 'minutes'],
+  signup_code: ['code', 'minutes'],
+  password_changed: ['time', 'ip', 'resetUrl'],
+  test: [],
+};
+
+function blocks(t: MailTemplate, p: MailParams): Block[] {
+  const m = (suffix: string) => `mail.${t}.${suffix}`;
+  switch (t) {
+    case 'reset_code':
+    case 'signup_code':
+      return [
+        { kind: 'heading', msg: m('heading') },
+        { kind: 'p', msg: m('intro') },
+        { kind: 'code', msg: m('code_label'), value: p.code ?? '' },
+        { kind: 'p', msg: m('expiry') },
+        { kind: 'p', msg: m('ignore') },
+        { kind: 'signoff' },
+      ];
+    case 'password_changed':
+      // Deliberately no code, token or link that signs anyone in: the notice must be safe to leak.
+      return [
+        { kind: 'heading', msg: m('heading') },
+        { kind: 'p', msg: m('body') },
+        { kind: 'p', msg: m('ok') },
+        { kind: 'p', msg: m('not_you') },
+        { kind: 'signoff' },
+      ];
+    case 'test':
+      return [{ kind: 'heading', msg: m('heading') }, { kind: 'p', msg: m('body') }, { kind: 'signoff' }];
+  }
+}
+
+// Control characters (CR/LF above all) in a value could forge lines in the text body or the Subject header.
+const clean = (value: string) => value.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
+
+/** Fills a message's {placeholders} once, so a value that itself contains "{x}" is never expanded. */
+function fill(locale: Locale, msg: string, values: Record<string, string>, html: boolean): string {
+  const parts = translate(locale, msg).split(/\{(\w+)\}/);
+  return parts
+    .map((part, i) => {
+      if (i % 2 === 0) return html ? escapeHtml(part) : part;
+      const value = values[part];
+      if (value === undefined) return html ? escapeHtml(`{${part}}`) : `{${part}}`;
+      if (!html) return value;
+      return part === 'resetUrl' ? `<a href="${escapeHtml(value)}" style="color:inherit;">${escapeHtml(value)}</a>` : escapeHtml(value);
+    })
+    .join('');
+}
+
+export function renderMail(template: MailTemplate, locale: Locale, params: MailParams): RenderedMail {
+  for (const key of REQUIRED[template]) {
+    if (params[key] === undefined || params[key] === '') throw new Error(`renderMail(${template}): missing ${key}`);
+  }
+  const resetUrl = params.resetUrl === undefined ? undefined : safeHttpUrl(params.resetUrl);
+  if (params.resetUrl !== undefined && !resetUrl) throw new Error(`renderMail(${template}): resetUrl must be http(s)`);
+  const tenant = clean(params.tenantName);
+  const values: Record<string, string> = { tenant };
+  if (params.minutes !== undefined) values.minutes = String(params.minutes);
+  if (params.time !== undefined) values.time = clean(params.time);
+  if (params.ip !== undefined) values.ip = clean(params.ip);
+  if (resetUrl) values.resetUrl = resetUrl;
+  const color = safeColor(params.branding?.primaryColor);
+  const text: string[] = [];
+  const html: string[] = [];
+
+  for (const b of blocks(template, params)) {
+    if (b.kind === 'heading') {
+      text.push(fill(locale, b.msg, values, false));
+      html.push(`<h1 style="margin:0 0 16px;font-size:22px;font-weight:600;">${fill(locale, b.msg, values, true)}</h1>`);
+    } else if (b.kind === 'p') {
+      text.push(fill(locale, b.msg, values, false));
+      html.push(`<p style="margin:0 0 16px;">${fill(locale, b.msg, values, true)}</p>`);
+    } else if (b.kind === 'code') {
+      const code = clean(b.value);
+      text.push(`${fill(locale, b.msg, values, false)} ${code}`);
+      html.push(
+        `<p style="margin:0 0 4px;">${fill(locale, b.msg, values, true)}</p>` +
+          `<p style="margin:0 0 16px;font-size:28px;font-weight:600;letter-spacing:4px;color:${color};">${escapeHtml(code)}</p>`,
+      );
+    } else {
+      text.push(`${fill(locale, 'mail.common.signoff', values, false)}\n${tenant}`);
+      html.push(`<p style="margin:24px 0 0;">${fill(locale, 'mail.common.signoff', values, true)}<br>${escapeHtml(tenant)}</p>`);
+    }
+  }
+
+  const subject = fill(locale, `mail.${template}.subject`, values, false);
+  const footer = fill(locale, 'mail.common.automated', values, false);
+  return {
+    subject,
+    text: `${text.join('\n\n')}\n\n-- \n${footer}\n`,
+    html: layoutHtml({
+      lang: locale,
+      title: subject,
+      tenantName: tenant,
+      color,
+      logoUrl: safeHttpUrl(params.branding?.logoUrl),
+      content: html.join('\n'),
+      footer: fill(locale, 'mail.common.automated', values, true),
+    }),
+  };
+}
+
+/** The event time as a reader expects it in each language, in UTC (the server cannot know the reader's zone). */
+export function formatMailTime(at: Date, locale: Locale): string {
+  const tag = locale === 'sv' ? 'sv-SE' : 'en-GB';
+  const date = new Intl.DateTimeFormat(tag, { dateStyle: 'long', timeZone: 'UTC' }).format(at);
+  const time = new Intl.DateTimeFormat(tag, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' }).format(at);
+  return locale === 'sv' ? `den ${date} kl. ${time} (UTC)` : `${date} at ${time} UTC`;
+}

@@ -1,0 +1,207 @@
+// Outbox → dispatcher → a real SMTP session. Runs on in-memory PGlite, and on PostgreSQL too when
+// NYCKEL_TEST_DATABASE_URL is set (where the concurrent-dispatcher test uses two separate pools).
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDispatcher, type DispatcherOptions } from '../../src/mail/dispatcher.ts';
+import { enqueueMail } from '../../src/mail/outbox.ts';
+import { createSmtpTransport } from '../../src/mail/smtp-transport.ts';
+import type { MailTransport } from '../../src/mail/transport.ts';
+import { openStore, type Store } from '../../src/store/connect.ts';
+import type { Db } from '../../src/store/database.ts';
+import { startSmtpSink, type SmtpSink } from '../fixtures/smtp-sink.ts';
+import { createTestStore, type TestStore } from '../fixtures/test-database.ts';
+
+const CODE = '482913';
+let t: TestStore;
+let db: Db;
+let sink: SmtpSink;
+
+beforeAll(async () => {
+  t = await createTestStore();
+  db = t.store.db;
+  sink = await startSmtpSink();
+});
+afterAll(async () => {
+  await sink.close();
+  await t.cleanup();
+});
+beforeEach(async () => {
+  await db.deleteFrom('outbox').execute();
+  sink.messages.length = 0;
+});
+
+function recordingLogger() {
+  const entries: Array<{ level: string; o: object; m?: string }> = [];
+  const at = (level: string) => (o: object, m?: string) => void entries.push({ level, o, ...(m ? { m } : {}) });
+  return { entries, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+function dispatcher(transport: MailTransport, extra: Partial<DispatcherOptions> = {}) {
+  const logger = recordingLogger();
+  return { logger, d: createDispatcher({ db, transport, logger, maxAttempts: 5, pollMs: 60_000, ...extra }) };
+}
+
+const enqueueReset = (database: Db = db, recipient = 'alice@example.com', code = CODE) =>
+  enqueueMail(database, {
+    tenantId: null,
+    template: 'reset_code',
+    recipient,
+    locale: 'en',
+    params: { tenantName: 'Contoso', code, minutes: 10 },
+    holdsSecret: true,
+  });
+
+const row = (id: string) => db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+describe('mail dispatch over SMTP', () => {
+  it('delivers a code mail, marks it sent and scrubs its body', async () => {
+    const { d, logger } = dispatcher(createSmtpTransport(sink.url, 'Contoso <no-reply@contoso.example>'));
+    const id = await enqueueReset();
+    expect(await d.drainOnce()).toBe(1);
+
+    expect(sink.messages).toHaveLength(1);
+    const [message] = sink.messages;
+    expect(message?.to).toEqual(['alice@example.com']);
+    expect(message?.from).toBe('no-reply@contoso.example');
+    expect(message?.raw).toContain('Subject: Contoso account verification code');
+    expect(message?.raw).toContain(`Your code is: ${CODE}`);
+
+    const sent = await row(id);
+    expect(sent).toMatchObject({ status: 'sent', attempts: 1, last_error: null, body_text: '[scrubbed]', body_html: '[scrubbed]' });
+    expect(sent.sent_at).toBeInstanceOf(Date);
+    expect(sent.subject).toBe('Contoso account verification code');
+    expect(logger.entries).toEqual([{ level: 'info', o: { outboxId: id, template: 'reset_code', status: 'sent', attempts: 1 }, m: 'mail sent' }]);
+    expect(await d.drainOnce()).toBe(0);
+  });
+
+  it('keeps the body of a mail that holds no secret', async () => {
+    const { d } = dispatcher(createSmtpTransport(sink.url, 'no-reply@contoso.example'));
+    const id = await enqueueMail(db, { tenantId: null, template: 'test', recipient: 'ops@example.com', locale: 'sv', params: { tenantName: 'Contoso' }, holdsSecret: false });
+    await d.drainOnce();
+    const sent = await row(id);
+    expect(sent.status).toBe('sent');
+    expect(sent.body_text).toContain('testmeddelande från Contoso');
+  });
+
+  it('enqueues inside the caller’s transaction: nothing on rollback, one row on commit', async () => {
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await enqueueReset(trx);
+        throw new Error('caller failed after writing its code row');
+      }),
+    ).rejects.toThrow('caller failed');
+    expect(await db.selectFrom('outbox').select('id').execute()).toHaveLength(0);
+    const id = await db.transaction().execute((trx) => enqueueReset(trx));
+    expect(await row(id)).toMatchObject({ status: 'pending', holds_secret: true, recipient: 'alice@example.com' });
+  });
+
+  it('refuses a recipient that could inject headers or add recipients', async () => {
+    for (const recipient of ['a@example.com\r\nBcc: x@evil.example', 'a@example.com, x@evil.example', 'A <a@example.com>']) {
+      await expect(enqueueReset(db, recipient)).rejects.toThrow(/single plain address/);
+    }
+  });
+
+  it('retries a rejected recipient with growing attempts and dead-letters it after maxAttempts', async () => {
+    const rejecting = await startSmtpSink({ rejectRcpt: true });
+    try {
+      const { d, logger } = dispatcher(createSmtpTransport(rejecting.url, 'no-reply@contoso.example'), { maxAttempts: 3, backoffMs: () => 0 });
+      const id = await enqueueReset();
+      for (const attempts of [1, 2]) {
+        expect(await d.drainOnce()).toBe(1);
+        const r = await row(id);
+        expect(r).toMatchObject({ status: 'pending', attempts });
+        expect(r.last_error).toMatch(/451/);
+        expect(r.body_text).toContain(CODE); // still needed for the next attempt
+      }
+      expect(await d.drainOnce()).toBe(1);
+      const dead = await row(id);
+      expect(dead).toMatchObject({ status: 'dead', attempts: 3, sent_at: null, body_text: '[scrubbed]', body_html: '[scrubbed]' });
+      expect(dead.last_error).not.toContain(CODE);
+      expect(await d.drainOnce()).toBe(0);
+      expect(logger.entries.map((e) => e.level)).toEqual(['warn', 'warn', 'error']);
+      expect(JSON.stringify(logger.entries)).not.toContain(CODE);
+      expect(rejecting.messages).toHaveLength(0);
+    } finally {
+      await rejecting.close();
+    }
+  });
+
+  it('backs off exponentially when the SMTP server is down', async () => {
+    const port = await closedPort();
+    const { d } = dispatcher(createSmtpTransport(`smtp://127.0.0.1:${port}`, 'no-reply@contoso.example'));
+    const id = await enqueueReset();
+    const before = Date.now();
+    expect(await d.drainOnce()).toBe(1);
+    const r = await row(id);
+    expect(r).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(r.last_error).toMatch(/ECONNREFUSED/);
+    // First retry after 2 s ± 25 %.
+    const delay = r.next_attempt_at.getTime() - before;
+    expect(delay).toBeGreaterThan(1000);
+    expect(delay).toBeLessThan(3500);
+    expect(await d.drainOnce()).toBe(0); // not due yet
+  });
+
+  it('delivers when woken, and stop() waits for the batch in flight', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const sending = new Promise<void>((r) => (entered = r));
+    const smtp = createSmtpTransport(sink.url, 'no-reply@contoso.example');
+    const slow: MailTransport = {
+      async send(msg) {
+        entered();
+        await gate;
+        await smtp.send(msg);
+      },
+    };
+    const { d } = dispatcher(slow);
+    d.start();
+    const id = await enqueueReset();
+    d.wake();
+    await sending;
+    let stopped = false;
+    const stopping = d.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect((await row(id)).status).toBe('sent');
+    expect(sink.messages.map((m) => m.to)).toEqual([['alice@example.com']]);
+  });
+
+  it('delivers each message exactly once with two dispatchers draining concurrently', async () => {
+    // On PostgreSQL the second dispatcher has its own pool, like a second process.
+    const other: Store | undefined = t.databaseUrl ? await openStore({ databaseUrl: t.databaseUrl, dataDir: '.' }) : undefined;
+    try {
+      const recipients = Array.from({ length: 40 }, (_, i) => `user${i}@example.com`);
+      for (const [i, r] of recipients.entries()) await enqueueReset(db, r, String(100000 + i));
+      const one = createDispatcher({ db, transport: createSmtpTransport(sink.url, 'a@contoso.example'), logger: recordingLogger(), maxAttempts: 3, pollMs: 60_000, batchSize: 4 });
+      const two = createDispatcher({ db: other?.db ?? db, transport: createSmtpTransport(sink.url, 'b@contoso.example'), logger: recordingLogger(), maxAttempts: 3, pollMs: 60_000, batchSize: 4 });
+      const drainAll = async (d: typeof one) => {
+        let total = 0;
+        for (let n = await d.drainOnce(); n > 0; n = await d.drainOnce()) total += n;
+        return total;
+      };
+      const [a, b] = await Promise.all([drainAll(one), drainAll(two)]);
+      expect(a + b).toBe(40);
+      expect(a).toBeGreaterThan(0);
+      expect(b).toBeGreaterThan(0);
+      expect(sink.messages.flatMap((m) => m.to).sort()).toEqual([...recipients].sort());
+      const statuses = await db.selectFrom('outbox').select(['status', 'attempts']).execute();
+      expect(statuses.every((s) => s.status === 'sent' && s.attempts === 1)).toBe(true);
+    } finally {
+      await other?.close();
+    }
+  });
+});
+
+/** A port nothing listens on: bind an ephemeral port, then release it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  await new Promise<void>((r) => server.close(() => r()));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
