@@ -1,0 +1,133 @@
+// Builds a Nyckel server from config: the one place where things are wired together.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import { pino, type Logger } from 'pino';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import type { Config } from './config/schema.ts';
+import type { Services } from './services.ts';
+import { openStore, type Store } from './store/connect.ts';
+import { migrate } from './store/migrate.ts';
+import { deriveKeys, loadOrCreateSecret } from './security/secrets.ts';
+import { createHasher } from './credentials/hasher.ts';
+import { createLimits } from './limits/limits.ts';
+import { createDispatcher, type Dispatcher } from './mail/dispatcher.ts';
+import { createSmtpTransport } from './mail/smtp-transport.ts';
+import { createDevInboxTransport } from './mail/dev-inbox.ts';
+import { registerDevInbox } from './mail/dev-inbox-routes.ts';
+import type { MailTransport } from './mail/transport.ts';
+import { registerErrorHandler } from './http/error-handler.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
+import type { CookiePolicy } from './http/cookies.ts';
+import { registerPasswordResetRoutes } from './flows/password-reset/routes.ts';
+import { registerSignInRoutes } from './flows/sign-in/routes.ts';
+import { registerAdminRoutes } from './admin/routes.ts';
+import { registerOidc } from './oidc/index.ts';
+import { deleteExpiredFlows } from './store/queries/flows.ts';
+
+export interface NyckelApp {
+  app: FastifyInstance;
+  services: Services;
+  store: Store;
+  dispatcher: Dispatcher;
+  /** Starts listening; resolves to the bound URL. */
+  listen(): Promise<string>;
+  /** Graceful stop: no new connections, in-flight requests finish, mail batch recorded, pools closed. */
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  /** Use this store instead of opening one from config (tests). It is not closed by close(). */
+  store?: Store;
+  logger?: Logger;
+  /** Mail transport override (tests); default: SMTP when configured, else the dev inbox. */
+  transport?: MailTransport;
+  /** Per-process token the local CLI uses (written to the data directory by `nyckel start`). */
+  localToken?: string;
+  /** Start the mail dispatcher's polling loop (default true). */
+  dispatch?: boolean;
+}
+
+const css = readFileSync(fileURLToPath(new URL('./ui/static/nyckel.css', import.meta.url)));
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<NyckelApp> {
+  const log = options.logger ?? pino({ level: config.logLevel });
+  const store = options.store ?? (await openStore({ dataDir: config.dataDir, poolSize: config.databasePoolSize, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
+  if (!options.store) await migrate(store.db);
+  const keys = deriveKeys(config.secret ?? loadOrCreateSecret(config.dataDir));
+  const hasher = createHasher({ maxQueue: config.hashing.maxQueue, ...(config.hashing.concurrency ? { concurrency: config.hashing.concurrency } : {}) });
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: 2 }) : undefined;
+  const limits = createLimits(config, { ...(redis ? { redis } : {}), ...(store.pool && !redis ? { pool: store.pool } : {}) });
+
+  const smtp = !options.transport && config.smtpUrl ? createSmtpTransport(config.smtpUrl, config.mailFrom) : undefined;
+  const transport = options.transport ?? smtp ?? createDevInboxTransport(store.db, (line) => log.info(line));
+  const dispatcher = createDispatcher({ db: store.db, transport, logger: log, maxAttempts: config.mail.maxAttempts, pollMs: config.mail.pollMs });
+
+  const services: Services = { config, db: store.db, keys, hasher, limits, log, mailQueued: () => dispatcher.wake(), afterPasswordChange: [] };
+
+  const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
+  const app = Fastify({
+    loggerInstance: log,
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    // Reject smuggling-shaped and oversized URLs early; FST_ERR_BAD_URL becomes a 400.
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+    ...(https ? { https } : {}),
+  }) as unknown as FastifyInstance;
+  const cookies: CookiePolicy = { secure: new URL(config.publicUrl).protocol === 'https:' };
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+  registerErrorHandler(app);
+  registerSecurityHeaders(app, { https: cookies.secure });
+
+  app.get('/static/nyckel.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(css));
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(store.db);
+      return { status: 'ready', database: store.kind };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', database: store.kind });
+    }
+  });
+  app.get('/', async (_req, reply) => reply.type('application/json').send({ name: 'Nyckel', health: '/healthz' }));
+
+  registerSignInRoutes(app, services, cookies);
+  registerPasswordResetRoutes(app, services, cookies);
+  registerAdminRoutes(app, services, { ...(options.localToken ? { localToken: options.localToken } : {}) });
+  await registerOidc(app, services, { cookies });
+  if (config.devInbox ?? !config.smtpUrl) await registerDevInbox(app, { db: store.db });
+
+  // Expired flows are deleted a day after expiry (kept briefly so "expired" can be told apart from "unknown").
+  const sweeper = setInterval(() => void deleteExpiredFlows(store.db, new Date(Date.now() - 86_400_000)).catch(() => {}), 3_600_000);
+  sweeper.unref();
+
+  if (options.dispatch !== false) dispatcher.start();
+
+  let closed = false;
+  return {
+    app,
+    services,
+    store,
+    dispatcher,
+    async listen() {
+      return app.listen({ port: config.port, host: config.host });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(sweeper);
+      await app.close();
+      await dispatcher.stop();
+      await hasher.close();
+      smtp?.close();
+      redis?.disconnect();
+      if (!options.store) await store.close();
+    },
+  };
+}

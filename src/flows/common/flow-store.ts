@@ -1,0 +1,61 @@
+// Self-service flows as stored rows: create, load (expired = gone), bind to the browser, move between states.
+import { NyckelError } from '../../errors.ts';
+import type { Keys } from '../../security/secrets.ts';
+import { randomToken, safeEqual } from '../../security/secrets.ts';
+import type { Db } from '../../store/database.ts';
+import { findFlow, insertFlow, transitionFlow, type FlowRow } from '../../store/queries/flows.ts';
+
+export type { FlowRow };
+
+export interface NewFlow {
+  tenantId: string;
+  kind: string;
+  state: string;
+  data: Record<string, unknown>;
+  ttlSeconds: number;
+  /** The browser's CSRF cookie value; absent for API flows (no cookies, so no CSRF). */
+  browserToken?: string;
+}
+
+export async function createFlow(db: Db, keys: Keys, input: NewFlow): Promise<FlowRow> {
+  return insertFlow(db, {
+    id: randomToken(16),
+    tenant_id: input.tenantId,
+    kind: input.kind,
+    state: input.state,
+    csrf_hash: input.browserToken ? keys.hmac('csrf', 'bind', input.browserToken) : keys.hmac('csrf', 'api', randomToken()),
+    browser: input.browserToken !== undefined,
+    data: input.data,
+    expires_at: new Date(Date.now() + input.ttlSeconds * 1000),
+  });
+}
+
+/** Loads a live flow of the given kind for the tenant; an expired or foreign flow is `flow.expired`/`flow.not_found`. */
+export async function loadFlow(db: Db, id: unknown, tenantId: string, kind: string): Promise<FlowRow> {
+  if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{16,64}$/.test(id)) throw new NyckelError('flow.not_found', 404);
+  const flow = await findFlow(db, id);
+  if (!flow || flow.tenant_id !== tenantId || flow.kind !== kind) throw new NyckelError('flow.not_found', 404);
+  if (flow.expires_at.getTime() <= Date.now()) throw new NyckelError('flow.expired', 410);
+  return flow;
+}
+
+/** The token a form must echo: derived from flow and browser token, so it is useless in another browser. */
+export const csrfTokenFor = (keys: Keys, flow: FlowRow, browserToken: string) => keys.hmac('csrf', 'form', flow.id, browserToken);
+
+/**
+ * CSRF check for a submission. Browser flows need the browser's cookie to be the one the flow was created
+ * with, and the form token derived from it. API flows carry no ambient credentials, so they need neither.
+ */
+export function checkCsrf(keys: Keys, flow: FlowRow, browserToken: string | undefined, formToken: string | undefined): void {
+  if (!flow.browser) return;
+  if (!browserToken || !formToken) throw new NyckelError('csrf.invalid', 403);
+  if (!safeEqual(keys.hmac('csrf', 'bind', browserToken), flow.csrf_hash)) throw new NyckelError('csrf.invalid', 403);
+  if (!safeEqual(csrfTokenFor(keys, flow, browserToken), formToken)) throw new NyckelError('csrf.invalid', 403);
+}
+
+/** Compare-and-set move; a lost race is a 409 the caller reports as "this step was already taken". */
+export async function moveFlow(db: Db, flow: FlowRow, to: { state: string; data: Record<string, unknown>; userId?: string | null }): Promise<FlowRow> {
+  const next = await transitionFlow(db, flow.id, { state: flow.state, version: flow.version }, { state: to.state, data: to.data, ...(to.userId !== undefined ? { user_id: to.userId } : {}) });
+  if (!next) throw new NyckelError('flow.conflict', 409);
+  return next;
+}

@@ -1,0 +1,58 @@
+// Local-account sign-in. One generic answer for unknown account and wrong password; an unknown account
+// costs a dummy hash so timing does not tell them apart. Failures are throttled per account and per IP
+// (B2C-like lockout); a lock is checked before the password so a locked account cannot be probed.
+import { canonicalise, type IdentifierKind } from '../../directory/canonicalise.ts';
+import type { Tenant } from '../../directory/tenants.ts';
+import { audit } from '../../audit/audit.ts';
+import { findUserByIdentity, updatePasswordHash, type UserRow } from '../../store/queries/users.ts';
+import type { RequestContext, Services } from '../../services.ts';
+
+export type AuthResult =
+  | { status: 'ok'; user: UserRow }
+  | { status: 'invalid' }
+  | { status: 'locked'; retryAfterSeconds: number }
+  | { status: 'disabled' };
+
+export const accountLimitKey = (tenantId: string, userIdOrIdentifier: string) => `${tenantId}:${userIdOrIdentifier}`;
+
+export async function authenticate(
+  s: Services,
+  tenant: Tenant,
+  kind: IdentifierKind,
+  identifier: string,
+  password: string,
+  ctx: RequestContext,
+): Promise<AuthResult> {
+  const canonical = canonicalise(kind, identifier);
+  const user = canonical.ok ? await findUserByIdentity(s.db, tenant.id, kind === 'email' ? 'emailAddress' : 'userName', canonical.value) : undefined;
+  const acctKey = accountLimitKey(tenant.id, user?.id ?? `unknown:${canonical.ok ? canonical.value : identifier.slice(0, 100)}`);
+  const ipKey = `${tenant.id}:${ctx.ip}`;
+  const auditCtx = { ip: ctx.ip, userAgent: ctx.userAgent };
+  const target = user ? `user:${user.id}` : `identifier:${canonical.ok ? canonical.value : 'invalid'}`;
+
+  for (const [limiter, key] of [[s.limits.signInFailuresPerAccount, acctKey], [s.limits.signInFailuresPerIp, ipKey]] as const) {
+    const state = await limiter.check(key);
+    if (!state.ok) {
+      await audit(s.db, { tenantId: tenant.id, type: 'sign_in.locked', result: 'failure', target }, auditCtx);
+      return { status: 'locked', retryAfterSeconds: state.retryAfterSeconds };
+    }
+  }
+
+  const verified = user?.password_hash ? await s.hasher.verify(user.password_hash, password) : (await s.hasher.verifyDummy(password), { ok: false, needsRehash: false });
+  if (!user || !verified.ok) {
+    await s.limits.signInFailuresPerIp.consume(ipKey);
+    const acct = await s.limits.signInFailuresPerAccount.consume(acctKey);
+    await audit(s.db, { tenantId: tenant.id, type: 'sign_in.failed', result: 'failure', target, details: { reason: 'invalid_credentials' } }, auditCtx);
+    if (!acct.ok || acct.remaining === 0) await audit(s.db, { tenantId: tenant.id, type: 'sign_in.locked', result: 'failure', target }, auditCtx);
+    return { status: 'invalid' };
+  }
+  if (!user.account_enabled) {
+    await audit(s.db, { tenantId: tenant.id, type: 'sign_in.failed', result: 'failure', target, details: { reason: 'account_disabled' } }, auditCtx);
+    return { status: 'disabled' };
+  }
+  await s.limits.signInFailuresPerAccount.reset(acctKey);
+  // Imported (bcrypt/scrypt/PBKDF2) or outdated hashes are upgraded to argon2id on the next good sign-in.
+  if (verified.needsRehash) await updatePasswordHash(s.db, user.id, await s.hasher.hash(password));
+  await audit(s.db, { tenantId: tenant.id, type: 'sign_in.succeeded', result: 'success', actor: `user:${user.id}`, target }, auditCtx);
+  return { status: 'ok', user };
+}

@@ -1,0 +1,42 @@
+// Submits credentials to a sign-in flow. Success moves the flow to `done` (once) and opens a session.
+import { NyckelError } from '../../errors.ts';
+import type { Tenant } from '../../directory/tenants.ts';
+import type { RequestContext, Services } from '../../services.ts';
+import { createSession } from '../../sessions/sessions.ts';
+import { msg } from '../common/ui.ts';
+import { moveFlow, type FlowRow } from '../common/flow-store.ts';
+import { authenticate } from './authenticate.ts';
+import { signInData } from './flow.ts';
+
+export type SignInResult = { flow: FlowRow; status: number; sessionToken?: string };
+
+export async function submitSignIn(
+  s: Services,
+  tenant: Tenant,
+  flow: FlowRow,
+  input: { identifier?: string; password?: string },
+  ctx: RequestContext,
+): Promise<SignInResult> {
+  if (flow.state !== 'credentials') throw new NyckelError('flow.action_not_allowed', 409);
+  const data = signInData(flow);
+  const identifier = (input.identifier ?? '').slice(0, 254);
+  const stay = async (code: string, status: number, params?: Record<string, number>) => ({
+    flow: await moveFlow(s.db, flow, { state: 'credentials', data: { ...data, identifier, messages: [msg('error', code, params)] } }),
+    status,
+  });
+  if (!identifier.trim() || !input.password) return stay('sign_in.missing_fields', 400);
+  const result = await authenticate(s, tenant, data.identityType, identifier, input.password, ctx);
+  switch (result.status) {
+    case 'invalid':
+      return stay('sign_in.invalid_credentials', 400);
+    case 'locked':
+      return stay('sign_in.locked', 429, { seconds: result.retryAfterSeconds });
+    case 'disabled':
+      return stay('sign_in.account_disabled', 403);
+    case 'ok': {
+      const done = await moveFlow(s.db, flow, { state: 'done', data: { ...data, identifier, messages: [] }, userId: result.user.id });
+      const sessionToken = await createSession(s, tenant.id, result.user.id, ctx);
+      return { flow: done, status: 200, sessionToken };
+    }
+  }
+}

@@ -1,0 +1,26 @@
+// The services every flow and route works with, built once in app.ts. Libraries take what they need from it.
+import type { Logger } from 'pino';
+import type { Config } from './config/schema.ts';
+import type { Hasher } from './credentials/hasher.ts';
+import type { Limits } from './limits/limits.ts';
+import type { Keys } from './security/secrets.ts';
+import type { Db } from './store/database.ts';
+
+export interface Services {
+  config: Config;
+  db: Db;
+  keys: Keys;
+  hasher: Hasher;
+  limits: Limits;
+  log: Logger;
+  /** Nudges the mail dispatcher after a message was queued. */
+  mailQueued(): void;
+  /** Run inside the password-change transaction (e.g. OIDC revokes grants and refresh tokens). */
+  afterPasswordChange: Array<(tx: Db, userId: string, tenantId: string) => Promise<void>>;
+}
+
+/** Who is asking: recorded in audit events and used for rate limits. */
+export interface RequestContext {
+  ip: string;
+  userAgent: string | null;
+}

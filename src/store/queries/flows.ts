@@ -1,0 +1,46 @@
+import { sql } from 'kysely';
+import type { Db } from '../database.ts';
+
+export const findFlow = (db: Db, id: string) => db.selectFrom('flows').selectAll().where('id', '=', id).executeTakeFirst();
+
+export type FlowRow = NonNullable<Awaited<ReturnType<typeof findFlow>>>;
+
+export const insertFlow = (
+  db: Db,
+  row: { id: string; tenant_id: string; kind: string; state: string; csrf_hash: string; browser: boolean; data: Record<string, unknown>; expires_at: Date },
+) => db.insertInto('flows').values({ ...row, data: JSON.stringify(row.data) }).returningAll().executeTakeFirstOrThrow();
+
+/**
+ * Moves a flow from the state/version the caller read to a new one. Exactly one of many concurrent callers
+ * gets the row back (compare-and-set on version); the others see undefined and must re-read.
+ */
+export const transitionFlow = (
+  db: Db,
+  id: string,
+  from: { state: string; version: number },
+  to: { state: string; data: Record<string, unknown>; user_id?: string | null },
+) =>
+  db
+    .updateTable('flows')
+    .set({
+      state: to.state,
+      data: JSON.stringify(to.data),
+      ...(to.user_id !== undefined ? { user_id: to.user_id } : {}),
+      version: sql<number>`version + 1`,
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .where('state', '=', from.state)
+    .where('version', '=', from.version)
+    .where('expires_at', '>', new Date())
+    .returningAll()
+    .executeTakeFirst();
+
+/** Ends every pending flow of a user (after a password change): they expire now. */
+export const expireFlowsOfUser = (db: Db, userId: string, exceptId?: string) => {
+  let q = db.updateTable('flows').set({ expires_at: new Date(0), updated_at: new Date() }).where('user_id', '=', userId).where('expires_at', '>', new Date());
+  if (exceptId) q = q.where('id', '!=', exceptId);
+  return q.execute();
+};
+
+export const deleteExpiredFlows = (db: Db, before: Date) => db.deleteFrom('flows').where('expires_at', '<', before).execute();
