@@ -37,7 +37,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     const value = env[name];
     if (value !== undefined && value !== '') envValues[key] = value;
   }
-  const parsed = configSchema.safeParse({ ...fileValues, ...envValues, ...overrides });
+  const merged: Record<string, unknown> = { ...fileValues, ...envValues, ...overrides };
+  // Without an explicit public URL, links point at this machine on the configured port.
+  if (merged.publicUrl === undefined && merged.port !== undefined && Number(merged.port) > 0) merged.publicUrl = `http://localhost:${Number(merged.port)}`;
+  const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     throw new ConfigError(`invalid config ${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`);

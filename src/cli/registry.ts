@@ -1,0 +1,26 @@
+// Every CLI command, by its words. A command is a small module: usage line, parseArgs options, run().
+import type { ParseArgsConfig } from 'node:util';
+import type { CliContext } from './context.ts';
+import * as start from './commands/start.ts';
+import * as migrate from './commands/migrate.ts';
+import * as tenant from './commands/tenant.ts';
+import * as user from './commands/user.ts';
+import * as group from './commands/group.ts';
+import * as sspr from './commands/sspr.ts';
+
+export interface Command {
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(ctx: CliContext, values: Record<string, string | boolean | string[] | boolean[] | undefined>, positionals: string[]): Promise<number>;
+}
+
+export const commands: Record<string, Command> = {
+  start: start.command,
+  migrate: migrate.command,
+  'tenant create': tenant.create,
+  'tenant list': tenant.list,
+  'user create': user.create,
+  'group create': group.create,
+  'group add': group.add,
+  sspr: sspr.command,
+};
