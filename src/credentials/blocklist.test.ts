@@ -16,3 +16,8 @@ describe('common-password blocklist', () => {
     expect(isCommonPassword('Tz8!kQw#vR2m')).toBe(false);
   });
 });
+
+describe('common-password variants', () => {
+  it.each(['Password123!', 'P@ssw0rd', 'Qwerty123', 'Dragon1!'])('rejects %s', (pw) => expect(isCommonPassword(pw)).toBe(true));
+  it.each(['Correct-Horse-Battery-Staple', 'Brand-New-Pa55!', 'Xq7#mL2@vB'])('accepts %s', (pw) => expect(isCommonPassword(pw)).toBe(false));
+});

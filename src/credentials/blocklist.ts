@@ -22,8 +22,21 @@ function normalise(pw: string): string {
   return pw.normalize('NFKC').toLowerCase(); // toLowerCase is locale-independent (unlike toLocaleLowerCase)
 }
 
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i' };
+
+/**
+ * Exact match, or the password is a listed word dressed up the usual way: digits/symbols added at the ends
+ * ("Password123!") or letters swapped for look-alike digits ("p@ssw0rd"). Like Entra's banned-password
+ * normalisation, this catches the variants composition rules provoke. The core must be most of the password
+ * so a long passphrase that merely contains a common word still passes.
+ */
 export function isCommonPassword(pw: string): boolean {
-  return load().has(normalise(pw));
+  const list = load();
+  const text = normalise(pw);
+  if (list.has(text)) return true;
+  const core = text.replace(/^[\d\W_]+|[\d\W_]+$/gu, '');
+  const candidates = [core, [...text].map((c) => LEET[c] ?? c).join(''), [...core].map((c) => LEET[c] ?? c).join('')];
+  return candidates.some((c) => c.length >= 4 && c.length * 3 >= text.length * 2 && list.has(c));
 }
 
 export function blocklistSize(): number {

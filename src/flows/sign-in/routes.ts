@@ -96,6 +96,10 @@ export function registerSignInRoutes(app: FastifyInstance, s: Services, cookies:
     const headerToken = req.headers['x-csrf-token'];
     checkCsrf(s.keys, flow, readCookie(req, csrfCookieName(cookies)), body.csrf_token ?? (typeof headerToken === 'string' ? headerToken : undefined));
     const result = await submitSignIn(s, ctx.tenant, flow, body, requestContext(req));
+    if (result.sessionToken && !flow.browser) {
+      // API flows (native apps) get the session token in the body; they have no cookie jar to trust.
+      return reply.send({ id: flow.id, type: SIGN_IN_KIND, state: 'done', user_id: result.flow.user_id, session_token: result.sessionToken });
+    }
     if (result.sessionToken) {
       setSessionCookie(reply, cookies, ctx.tenant.id, result.sessionToken, s.config.sessions.ttlSeconds);
       const next = signInData(result.flow).returnTo ?? policyPath(ctx, 'signed-in');
@@ -104,6 +108,15 @@ export function registerSignInRoutes(app: FastifyInstance, s: Services, cookies:
     }
     const json = withCsrfNode(signInFlowJson(live(ctx, result.flow), pageUrl(ctx, flow.id)), s.keys, result.flow, req, cookies);
     return afterSubmit(req, reply, pageUrl(ctx, flow.id), json, { status: result.status, flow: result.flow, tenantName: ctx.tenant.display_name });
+  });
+
+  app.post(`${path}/api`, async (req, reply) => {
+    const ctx = await resolvePolicy(s.db, req.params);
+    const q = parse(z.object({ ui_locales: field(100).optional() }).strict(), req.query);
+    const locale = negotiateLocale({ uiLocales: q.ui_locales, acceptLanguage: req.headers['accept-language'], flowDefault: ctx.settings.defaultLanguage });
+    const data: SignInData = { policy: ctx.userFlow.name, identityType: ctx.settings.identityType, locale, messages: [] };
+    const flow = await createFlow(s.db, s.keys, { tenantId: ctx.tenant.id, kind: SIGN_IN_KIND, state: 'credentials', data: { ...data }, ttlSeconds: s.config.flows.ttlSeconds });
+    return reply.status(201).send(signInFlowJson(live(ctx, flow), pageUrl(ctx, flow.id)));
   });
 
   app.get('/:tenant/:policy/signed-in', async (req, reply) => {
