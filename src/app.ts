@@ -19,7 +19,7 @@ import { createSmtpTransport } from './mail/smtp-transport.ts';
 import { createDevInboxTransport } from './mail/dev-inbox.ts';
 import { registerDevInbox } from './mail/dev-inbox-routes.ts';
 import type { MailTransport } from './mail/transport.ts';
-import { registerErrorHandler } from './http/error-handler.ts';
+import { registerErrorHandler, sendError, toNyckelError } from './http/error-handler.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import type { CookiePolicy } from './http/cookies.ts';
 import { registerPasswordResetRoutes } from './flows/password-reset/routes.ts';
@@ -76,6 +76,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // Reject smuggling-shaped and oversized URLs early; FST_ERR_BAD_URL becomes a 400.
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    // Router-level rejections (bad URL, over-long params) get the same error shape as everything else.
+    frameworkErrors: (err, req, reply) => void sendError(req, reply, toNyckelError(err)),
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
   const cookies: CookiePolicy = { secure: new URL(config.publicUrl).protocol === 'https:' };

@@ -15,6 +15,7 @@ const FASTIFY_CODES: Record<string, [string, number]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: ['request.invalid', 400],
   FST_ERR_VALIDATION: ['request.invalid', 400],
   FST_ERR_BAD_URL: ['request.invalid', 400],
+  FST_ERR_MAX_PARAM_LENGTH: ['request.too_large', 414],
   FST_ERR_ASYNC_CONSTRAINT: ['request.invalid', 400],
 };
 

@@ -1,0 +1,89 @@
+// SECURITY.md "Codes": attempt limits (also under parallel guessing), a new code kills the old, expiry,
+// failures counted per address across new codes, codes never stored or shown in clear.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../fixtures/app.ts';
+import { messageCodesOf, newResetFlow, submit } from '../fixtures/reset-api.ts';
+
+const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
+describe('verification codes', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ codes: { resendCooldownSeconds: 0, maxFailuresPerAddress: 8 }, limits: { codesPerAddressPerHour: 50 } });
+    await t.setSspr('all');
+    await t.createUser({ email: 'user@example.com', password: 'Old-Passw0rd!x' });
+  });
+  afterAll(async () => t.close());
+
+  async function flowWithCode(email: string) {
+    const flow = await newResetFlow(t);
+    const before = t.mail.length;
+    await submit(t, flow, { action: 'send_code', email });
+    return { flow, code: t.codeFrom(await t.waitForMail(email, { after: before })) };
+  }
+
+  it('is six digits, stored only as an HMAC, absent from API responses and audit', async () => {
+    const { flow, code } = await flowWithCode('user@example.com');
+    expect(code).toMatch(/^\d{6}$/);
+    const rows = await t.nyckel.store.db.selectFrom('verification_codes').selectAll().where('flow_id', '=', flow.id).execute();
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain(code);
+    const json = await submit(t, flow, { action: 'resend_code' });
+    expect(json.text).not.toMatch(/\b\d{6}\b/);
+    const audit = await t.nyckel.store.db.selectFrom('audit_events').selectAll().execute();
+    expect(JSON.stringify(audit)).not.toContain(code);
+  });
+
+  it('allows five attempts per code, even when 20 guesses arrive in parallel', async () => {
+    const { flow, code } = await flowWithCode('parallel@example.com');
+    const guesses = await Promise.all(Array.from({ length: 20 }, (_, i) => submit(t, flow, { action: 'verify_code', code: String(100000 + i) === code ? wrongCode(code) : String(100000 + i) })));
+    expect(guesses.every((g) => g.status < 500)).toBe(true);
+    const row = await t.nyckel.store.db.selectFrom('verification_codes').select('attempts').where('flow_id', '=', flow.id).executeTakeFirstOrThrow();
+    expect(row.attempts).toBe(5);
+    const right = await submit(t, flow, { action: 'verify_code', code });
+    expect(messageCodesOf(right.json)).toContain('password_reset.too_many_attempts');
+    expect(right.json.state).toBe('code_sent');
+  });
+
+  it('a new code invalidates the previous one', async () => {
+    const { flow, code: first } = await flowWithCode('user@example.com');
+    const before = t.mail.length;
+    await submit(t, flow, { action: 'resend_code' });
+    const second = t.codeFrom(await t.waitForMail('user@example.com', { after: before }));
+    if (first !== second) {
+      const old = await submit(t, flow, { action: 'verify_code', code: first });
+      expect(messageCodesOf(old.json)).toContain('password_reset.code_incorrect');
+    }
+    const ok = await submit(t, flow, { action: 'verify_code', code: second });
+    expect(ok.json.state).toBe('new_password');
+  });
+
+  it('expires', async () => {
+    const { flow, code } = await flowWithCode('user@example.com');
+    await t.nyckel.store.db.updateTable('verification_codes').set({ expires_at: new Date(Date.now() - 1000) }).where('flow_id', '=', flow.id).execute();
+    const late = await submit(t, flow, { action: 'verify_code', code });
+    expect(messageCodesOf(late.json)).toContain('password_reset.code_expired');
+  });
+
+  it('counts failures per address across new codes and flows', async () => {
+    const email = 'spray@example.com';
+    let failures = 0;
+    for (let round = 0; round < 3; round++) {
+      const { flow, code } = await flowWithCode(email);
+      for (let i = 0; i < 4 && failures < 8; i++, failures++) await submit(t, flow, { action: 'verify_code', code: wrongCode(code) });
+    }
+    expect(failures).toBe(8);
+    const { flow, code } = await flowWithCode(email);
+    const blocked = await submit(t, flow, { action: 'verify_code', code });
+    expect(blocked.status).toBe(429);
+    expect(messageCodesOf(blocked.json)).toContain('password_reset.too_many_attempts');
+  });
+
+  it('a flow expires as a whole', async () => {
+    const { flow, code } = await flowWithCode('user@example.com');
+    await t.nyckel.store.db.updateTable('flows').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', flow.id).execute();
+    const res = await submit(t, flow, { action: 'verify_code', code });
+    expect(res.status).toBe(410);
+    expect(res.json.error?.code).toBe('flow.expired');
+  });
+});
