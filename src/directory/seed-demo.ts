@@ -15,8 +15,10 @@ export interface SeedResult {
 
 export async function seedOnFirstStart(db: Db, hasher: Hasher, opts: { demo: boolean }): Promise<SeedResult> {
   const result: SeedResult = {};
-  if ((await countAdminTokens(db)) === 0) result.adminToken = await createAdminToken(db, 'initial-admin');
-  if (opts.demo && (await listTenants(db)).length === 0) {
+  // The first server start is the one that finds no admin token yet (CLI commands before it create none).
+  if ((await countAdminTokens(db)) > 0) return result;
+  result.adminToken = await createAdminToken(db, 'initial-admin');
+  if (opts.demo && !(await listTenants(db)).some((t) => t.name === 'contoso')) {
     const actor = { name: 'setup' };
     await tenantCreate({ db, hasher }, actor, { name: 'contoso', displayName: 'Contoso' });
     const email = 'demo@contoso.com';

@@ -17,7 +17,6 @@ export const command: Command = {
     for (const warning of insecureSettings(config)) nyckel.services.log.warn(`insecure setting: ${warning}`);
     const seeded = await seedOnFirstStart(nyckel.store.db, nyckel.services.hasher, { demo: config.seedDemo });
     const bound = await nyckel.listen();
-    writeServerFile(config, { url: bound, pid: process.pid, token: localToken });
 
     const base = config.publicUrl.replace(/\/$/, '');
     const lines = [
@@ -30,6 +29,7 @@ export const command: Command = {
     if (seeded.demo) lines.push(`  Demo customer (shown once): ${seeded.demo.email} / ${seeded.demo.password}`);
     lines.push('  Turn on self-service password reset: npx nyckel sspr --tenant contoso --mode all', '');
     ctx.out(lines.join('\n'));
+    writeServerFile(config, { url: bound, pid: process.pid, token: localToken });
 
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
