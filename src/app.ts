@@ -24,6 +24,7 @@ import { registerSecurityHeaders } from './http/security-headers.ts';
 import type { CookiePolicy } from './http/cookies.ts';
 import { registerPasswordResetRoutes } from './flows/password-reset/routes.ts';
 import { registerSignInRoutes } from './flows/sign-in/routes.ts';
+import { registerSignUpRoutes } from './flows/sign-up/routes.ts';
 import { registerAdminRoutes } from './admin/routes.ts';
 import { registerOidc } from './oidc/index.ts';
 import { deleteExpiredFlows } from './store/queries/flows.ts';
@@ -101,6 +102,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   registerSignInRoutes(app, services, cookies);
   registerPasswordResetRoutes(app, services, cookies);
+  registerSignUpRoutes(app, services, cookies);
   registerAdminRoutes(app, services, { ...(options.localToken ? { localToken: options.localToken } : {}) });
   await registerOidc(app, services, { cookies });
   if (config.devInbox ?? !config.smtpUrl) await registerDevInbox(app, { db: store.db });
@@ -111,7 +113,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   if (options.dispatch !== false) dispatcher.start();
 
+  // Graceful stop: responses finished during shutdown carry `Connection: close`, so keep-alive clients let go
+  // and server.close() can complete; a stuck client is cut off after the grace period.
   let closed = false;
+  app.addHook('onSend', async (_req, reply) => {
+    if (closed) reply.header('connection', 'close');
+  });
   return {
     app,
     services,
@@ -124,7 +131,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (closed) return;
       closed = true;
       clearInterval(sweeper);
+      const cutoff = setTimeout(() => app.server.closeAllConnections(), 10_000);
+      cutoff.unref();
       await app.close();
+      clearTimeout(cutoff);
       await dispatcher.stop();
       await hasher.close();
       smtp?.close();

@@ -1,7 +1,7 @@
 // What every CLI command gets: config, output streams, stdin, and an admin client. The admin client talks to
 // the admin API — through the running server when one owns the embedded database (PGlite admits one process),
 // otherwise through an in-process app on the same database. Either way the same routes validate the input.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Config } from '../config/schema.ts';
@@ -34,6 +34,7 @@ interface ServerFile {
 const serverFile = (config: Config) => join(config.dataDir, 'server.json');
 
 export function writeServerFile(config: Config, info: ServerFile): void {
+  mkdirSync(config.dataDir, { recursive: true });
   writeFileSync(serverFile(config), JSON.stringify(info), { mode: 0o600 });
 }
 

@@ -11,6 +11,8 @@ export interface NewUser {
   email?: string;
   username?: string;
   password?: string;
+  /** A hash the caller already made, so that no hashing happens inside the caller's transaction. */
+  passwordHash?: string;
   displayName?: string;
   givenName?: string;
   surname?: string;
@@ -37,7 +39,7 @@ export async function createUser(db: Db, hasher: Hasher, input: NewUser) {
   for (const identity of identities) {
     if (await findUserByIdentity(db, input.tenantId, identity.sign_in_type, identity.canonical_id)) throw new NyckelError('user.identifier_taken', 409);
   }
-  const passwordHash = input.password !== undefined ? await hasher.hash(input.password) : null;
+  const passwordHash = input.passwordHash ?? (input.password !== undefined ? await hasher.hash(input.password) : null);
   try {
     return await insertUser(
       db,

@@ -174,6 +174,42 @@ export interface AdminTokensTable {
   revoked_at: Date | null;
 }
 
+export type ApplicationType = 'web' | 'spa' | 'native';
+
+export interface ApplicationsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  type: ApplicationType;
+  redirect_uris: Json<string[]>;
+  secret_hashes: Json<string[]>;
+  built_in: string | null;
+  created_at: Timestamp;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  tenant_id: string;
+  alg: string;
+  public_jwk: Json<Record<string, string>>;
+  private_jwk: string;
+  created_at: Timestamp;
+  retired_at: Date | null;
+  publish_until: Date | null;
+}
+
+export interface OidcModelsTable {
+  tenant_id: string;
+  model: string;
+  id: string;
+  payload: Json<Record<string, unknown>>;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  account_id: string | null;
+  expires_at: Date | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -188,6 +224,9 @@ export interface Database {
   dev_mail: DevMailTable;
   audit_events: AuditEventsTable;
   admin_tokens: AdminTokensTable;
+  applications: ApplicationsTable;
+  signing_keys: SigningKeysTable;
+  oidc_models: OidcModelsTable;
 }
 
 export type Db = Kysely<Database>;

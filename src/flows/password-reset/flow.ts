@@ -1,10 +1,13 @@
 // The password reset flow's data and its JSON form (with the UI description the hosted page renders).
 import type { FlowUi, UiMessage, UiNode } from '../common/ui.ts';
 import type { FlowRow } from '../common/flow-store.ts';
+import type { MailboxProof } from '../common/send-code.ts';
 import { describePolicy, type PasswordPreset } from '../../credentials/policy.ts';
 import type { ResetState } from './states.ts';
 
 export const RESET_KIND = 'password_reset';
+/** The reset's mailbox proof: its code purpose, mail template, audit types and messages. */
+export const RESET_PROOF: MailboxProof = { purpose: 'password_reset', template: 'reset_code' };
 
 export interface ResetData {
   policy: string;

@@ -3,10 +3,11 @@
 import { NyckelError } from '../../errors.ts';
 import type { Tenant } from '../../directory/tenants.ts';
 import type { RequestContext, Services } from '../../services.ts';
-import type { UiMessage } from '../common/ui.ts';
 import type { FlowRow } from '../common/flow-store.ts';
+import type { StepResult } from '../common/step.ts';
+import { changeEmail, resendCode, sendCode } from '../common/send-code.ts';
 import { allowedActions, isResetState, type ResetAction } from './states.ts';
-import { changeEmail, resendCode, sendCode } from './send-code.ts';
+import { RESET_PROOF } from './flow.ts';
 import { verifyCodeStep } from './verify-code.ts';
 import { setPassword } from './set-password.ts';
 
@@ -19,23 +20,16 @@ export interface ResetInput {
   confirm_password?: string;
 }
 
-export interface StepResult {
-  flow: FlowRow;
-  status: number;
-  /** Messages that could not be stored on the flow (it moved on meanwhile). */
-  extra?: UiMessage[];
-  /** Set when the step signed the user in (reset inside an app sign-in). */
-  sessionToken?: string;
-}
+export type { StepResult };
 
 export async function submitReset(s: Services, tenant: Tenant, flow: FlowRow, input: ResetInput, ctx: RequestContext): Promise<StepResult> {
   if (!isResetState(flow.state)) throw new NyckelError('flow.not_found', 404);
   if (!allowedActions(flow.state).includes(input.action)) throw new NyckelError('flow.action_not_allowed', 409);
   switch (input.action) {
     case 'send_code':
-      return sendCode(s, tenant, flow, input, ctx);
+      return sendCode(s, tenant, flow, RESET_PROOF, input, ctx);
     case 'resend_code':
-      return resendCode(s, tenant, flow, ctx);
+      return resendCode(s, tenant, flow, RESET_PROOF, ctx);
     case 'change_email':
       return changeEmail(s, flow);
     case 'verify_code':

@@ -1,12 +1,12 @@
-// Step "Verify code". Failures are pre-counted per address (across codes and flows) before the comparison,
-// and per code inside the atomic UPDATE, so parallel guesses cannot exceed either limit.
+// Step "Verify code": the shared mailbox proof (common/verify-code.ts), then — only once the mailbox is
+// proven — the account lookup, so its outcome tells nothing to someone who does not own the address.
 import type { Tenant } from '../../directory/tenants.ts';
-import { verifyCode } from '../../codes/codes.ts';
 import { audit } from '../../audit/audit.ts';
 import type { RequestContext, Services } from '../../services.ts';
-import { msg, type UiMessage } from '../common/ui.ts';
+import { msg } from '../common/ui.ts';
 import { moveFlow, type FlowRow } from '../common/flow-store.ts';
-import { resetData } from './flow.ts';
+import { proveMailbox } from '../common/verify-code.ts';
+import { RESET_PROOF, resetData } from './flow.ts';
 import { findEligibleAccount } from './eligibility.ts';
 import type { StepResult } from './handler.ts';
 
@@ -18,34 +18,12 @@ const UNAVAILABLE_MESSAGE = {
 
 export async function verifyCodeStep(s: Services, tenant: Tenant, flow: FlowRow, input: { code?: string }, ctx: RequestContext): Promise<StepResult> {
   const data = resetData(flow);
-  const stay = async (message: UiMessage, status: number): Promise<StepResult> => {
-    const next = await moveFlow(s.db, flow, { state: 'code_sent', data: { ...data, messages: [message] } }).catch(() => flow);
-    return { flow: next, status, extra: next === flow ? [message] : [] };
-  };
-  const code = (input.code ?? '').trim();
-  if (!/^[0-9]{6}$/.test(code)) return stay(msg('error', 'password_reset.code_format'), 400);
-  const failKey = `${tenant.id}:${data.email}`;
-  const pre = await s.limits.codeFailuresPerAddress.consume(failKey);
-  if (!pre.ok) return stay(msg('error', 'password_reset.too_many_attempts'), 429);
-  const result = await verifyCode(s.db, s.keys, flow.id, code);
+  const proof = await proveMailbox(s, tenant, flow, RESET_PROOF, input, ctx);
+  if (proof.status === 'failed') return proof.step;
   const auditCtx = { ip: ctx.ip, userAgent: ctx.userAgent };
-  if (result.status !== 'ok') {
-    await audit(s.db, { tenantId: tenant.id, type: 'password_reset.code_failed', result: 'failure', target: `email:${data.email}`, details: { reason: result.status } }, auditCtx);
-    switch (result.status) {
-      case 'incorrect':
-        return stay(msg('error', 'password_reset.code_incorrect'), 400);
-      case 'too_many_attempts':
-        return stay(msg('error', 'password_reset.too_many_attempts'), 429);
-      case 'expired':
-      case 'no_code':
-        return stay(msg('error', 'password_reset.code_expired'), 400);
-    }
-  }
-  // A correct code is not a failure: give the pre-counted point back.
-  await s.limits.codeFailuresPerAddress.reward(failKey);
-  const eligibility = await findEligibleAccount(s.db, tenant, { email: result.address, ...(data.username ? { username: data.username } : {}) });
+  const eligibility = await findEligibleAccount(s.db, tenant, { email: proof.address, ...(data.username ? { username: data.username } : {}) });
   if (eligibility.status !== 'eligible') {
-    await audit(s.db, { tenantId: tenant.id, type: 'password_reset.unavailable', result: 'failure', target: `email:${result.address}`, details: { reason: eligibility.status } }, auditCtx);
+    await audit(s.db, { tenantId: tenant.id, type: 'password_reset.unavailable', result: 'failure', target: `email:${proof.address}`, details: { reason: eligibility.status } }, auditCtx);
     const next = await moveFlow(s.db, flow, { state: 'unavailable', data: { ...data, reason: eligibility.status, messages: [msg('error', UNAVAILABLE_MESSAGE[eligibility.status])] } });
     return { flow: next, status: 200 };
   }

@@ -35,7 +35,9 @@ export async function insertUser(
   },
   identities: Array<{ sign_in_type: SignInType; issuer: string; issuer_assigned_id: string; canonical_id: string }>,
 ) {
-  return db.transaction().execute(async (tx) => {
+  // Inside a caller's transaction (sign-up moves its flow in the same one) run there; otherwise open one.
+  const inTransaction = <T>(work: (tx: Db) => Promise<T>) => (db.isTransaction ? work(db) : db.transaction().execute(work));
+  return inTransaction(async (tx) => {
     const row = await tx
       .insertInto('users')
       .values({ ...user, password_changed_at: user.password_hash ? new Date() : null })

@@ -1,0 +1,121 @@
+// Steps "Send verification code", "Send new code" and "Change e-mail", shared by every flow that proves a
+// mailbox (password reset, sign-up). B2C's model: the code goes to any well-formed address and no account is
+// read until the mailbox is proven, so these steps do identical work, answer identically and take comparable
+// time for existing and unknown addresses (SECURITY.md "Requesting a reset"). Flows using them name their
+// states `identify` and `code_sent`; texts are `${purpose}.code_sent` and so on.
+import { canonicaliseEmail, canonicaliseUsername } from '../../directory/canonicalise.ts';
+import type { Tenant } from '../../directory/tenants.ts';
+import { issueCode } from '../../codes/codes.ts';
+import { enqueueMail } from '../../mail/outbox.ts';
+import type { MailTemplate } from '../../mail/templates.ts';
+import { audit } from '../../audit/audit.ts';
+import { isLocale } from '../../i18n/locales.ts';
+import { invalidateCodesOfFlow } from '../../store/queries/verification-codes.ts';
+import type { RequestContext, Services } from '../../services.ts';
+import { msg, type UiMessage } from './ui.ts';
+import { moveFlow, type FlowRow } from './flow-store.ts';
+import type { StepResult } from './step.ts';
+
+/** What differs between flows that prove a mailbox. */
+export interface MailboxProof {
+  /** Code purpose, and prefix of the flow's audit types and message codes. */
+  purpose: 'password_reset' | 'sign_up';
+  template: Extract<MailTemplate, 'reset_code' | 'signup_code'>;
+}
+
+/** The part of a flow's data these steps read and write. */
+export interface MailboxData {
+  identityType: 'email' | 'username';
+  locale?: string;
+  /** Canonical address the current code went to (the mailbox being proven). */
+  email?: string;
+  /** As typed (NFC), for display only. */
+  emailDisplay?: string;
+  username?: string;
+  codeSentAt?: string;
+  messages?: UiMessage[];
+}
+
+const mailboxData = (flow: FlowRow) => flow.data as unknown as MailboxData;
+
+/**
+ * Both limits are spent for every request in the same order, so throttling looks the same for any address.
+ * They are shared by reset and sign-up: alternating flows does not raise what one IP or address can be sent.
+ */
+async function withinLimits(s: Services, tenant: Tenant, address: string, ctx: RequestContext): Promise<boolean> {
+  const byIp = await s.limits.resetRequestsPerIp.consume(`${tenant.id}:${ctx.ip}`);
+  const byAddress = await s.limits.codesPerAddress.consume(`${tenant.id}:${address}`);
+  return byIp.ok && byAddress.ok;
+}
+
+async function mailCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, data: MailboxData, address: string, ctx: RequestContext): Promise<FlowRow> {
+  const next = await s.db.transaction().execute(async (tx) => {
+    const code = await issueCode(tx, s.keys, {
+      tenantId: tenant.id,
+      flowId: flow.id,
+      purpose: proof.purpose,
+      address,
+      ttlSeconds: s.config.codes.ttlSeconds,
+      maxAttempts: s.config.codes.maxAttempts,
+    });
+    await enqueueMail(tx, {
+      tenantId: tenant.id,
+      template: proof.template,
+      recipient: address,
+      locale: data.locale && isLocale(data.locale) ? data.locale : 'en',
+      params: { tenantName: tenant.display_name, code, minutes: Math.round(s.config.codes.ttlSeconds / 60) },
+      holdsSecret: true,
+    });
+    const moved = await moveFlow(tx, flow, {
+      state: 'code_sent',
+      data: { ...data, email: address, codeSentAt: new Date().toISOString(), messages: [msg('info', `${proof.purpose}.code_sent`)] },
+    });
+    await audit(tx, { tenantId: tenant.id, type: `${proof.purpose}.code_sent`, result: 'success', target: `email:${address}`, details: { flow: flow.id } }, { ip: ctx.ip, userAgent: ctx.userAgent });
+    return moved;
+  });
+  s.mailQueued();
+  return next;
+}
+
+export async function sendCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, input: { email?: string; username?: string }, ctx: RequestContext): Promise<StepResult> {
+  const data = mailboxData(flow);
+  const email = canonicaliseEmail(input.email ?? '');
+  const username = data.identityType === 'username' ? canonicaliseUsername(input.username ?? '') : undefined;
+  const display = { emailDisplay: (input.email ?? '').slice(0, 254), ...(data.identityType === 'username' ? { username: (input.username ?? '').slice(0, 64) } : {}) };
+  const invalid = !email.ok ? email.code : username && !username.ok ? username.code : undefined;
+  if (invalid || !email.ok) {
+    const next = await moveFlow(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', invalid ?? 'email.invalid')] } });
+    return { flow: next, status: 400 };
+  }
+  await audit(s.db, { tenantId: tenant.id, type: `${proof.purpose}.requested`, result: 'success', target: `email:${email.value}` }, { ip: ctx.ip, userAgent: ctx.userAgent });
+  if (!(await withinLimits(s, tenant, email.value, ctx))) {
+    const next = await moveFlow(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', `${proof.purpose}.throttled`)] } });
+    return { flow: next, status: 429 };
+  }
+  const withIdentity: MailboxData = { ...data, emailDisplay: email.display, ...(username?.ok ? { username: username.value } : {}) };
+  return { flow: await mailCode(s, tenant, flow, proof, withIdentity, email.value, ctx), status: 200 };
+}
+
+export async function resendCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, ctx: RequestContext): Promise<StepResult> {
+  const data = mailboxData(flow);
+  const since = data.codeSentAt ? (Date.now() - Date.parse(data.codeSentAt)) / 1000 : Infinity;
+  const wait = Math.ceil(s.config.codes.resendCooldownSeconds - since);
+  if (wait > 0) {
+    const next = await moveFlow(s.db, flow, { state: 'code_sent', data: { ...data, messages: [msg('error', `${proof.purpose}.resend_wait`, { seconds: wait })] } });
+    return { flow: next, status: 429 };
+  }
+  if (!data.email || !(await withinLimits(s, tenant, data.email, ctx))) {
+    const next = await moveFlow(s.db, flow, { state: 'code_sent', data: { ...data, messages: [msg('error', `${proof.purpose}.throttled`)] } });
+    return { flow: next, status: 429 };
+  }
+  return { flow: await mailCode(s, tenant, flow, proof, data, data.email, ctx), status: 200 };
+}
+
+/** Back to the first step: the code dies and the flow forgets the address, proven or not. */
+export async function changeEmail(s: Services, flow: FlowRow): Promise<StepResult> {
+  const data = mailboxData(flow);
+  await invalidateCodesOfFlow(s.db, flow.id);
+  const { email: _e, codeSentAt: _c, ...rest } = data;
+  const next = await moveFlow(s.db, flow, { state: 'identify', data: { ...rest, messages: [] } });
+  return { flow: next, status: 200 };
+}
