@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
+import { NyckelError } from './errors.ts';
 import { openStore, type Store } from './store/connect.ts';
 import { migrate } from './store/migrate.ts';
 import { deriveKeys, loadOrCreateSecret } from './security/secrets.ts';
@@ -105,7 +106,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerSignUpRoutes(app, services, cookies);
   registerAdminRoutes(app, services, { ...(options.localToken ? { localToken: options.localToken } : {}) });
   await registerOidc(app, services, { cookies });
-  if (config.devInbox ?? !config.smtpUrl) await registerDevInbox(app, { db: store.db });
+  if (config.devInbox ?? !config.smtpUrl) {
+    // The dev inbox shows every code: by default only this machine may read it. NYCKEL_DEV_INBOX=true opens it
+    // to others (a shared demo), knowingly.
+    await app.register(async (scope) => {
+      if (config.devInbox !== true) {
+        scope.addHook('onRequest', async (req) => {
+          if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '')) throw new NyckelError('not_found', 404);
+        });
+      }
+      await registerDevInbox(scope, { db: store.db });
+    });
+  }
 
   // Expired flows are deleted a day after expiry (kept briefly so "expired" can be told apart from "unknown").
   const sweeper = setInterval(() => void deleteExpiredFlows(store.db, new Date(Date.now() - 86_400_000)).catch(() => {}), 3_600_000);
