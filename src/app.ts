@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './http/logger.ts';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Config } from './config/schema.ts';
@@ -56,7 +57,7 @@ export interface AppOptions {
 const css = readFileSync(fileURLToPath(new URL('./ui/static/nyckel.css', import.meta.url)));
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<NyckelApp> {
-  const log = options.logger ?? pino({ level: config.logLevel });
+  const log = options.logger ?? createLogger(config.logLevel);
   const store = options.store ?? (await openStore({ dataDir: config.dataDir, poolSize: config.databasePoolSize, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
   if (!options.store) await migrate(store.db);
   const keys = deriveKeys(config.secret ?? loadOrCreateSecret(config.dataDir));
