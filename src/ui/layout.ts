@@ -20,6 +20,7 @@ export function page(frame: PageFrame): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${frame.title}${frame.tenantName ? ` – ${frame.tenantName}` : ''}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/nyckel.css">
 </head>
 <body>

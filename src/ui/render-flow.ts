@@ -24,7 +24,7 @@ function node(locale: Locale, n: UiNode): Html {
       const id = `f-${n.name}`;
       return html`<div class="field">
 <label for="${id}">${t(locale, n.label)}</label>
-<input id="${id}" name="${n.name}" type="${n.type}" value="${n.type === 'password' ? '' : (n.value ?? '')}"${n.required ? html` required` : ''}${n.autocomplete ? html` autocomplete="${n.autocomplete}"` : ''}${n.inputmode ? html` inputmode="${n.inputmode}"` : ''}${n.maxlength ? html` maxlength="${n.maxlength}"` : ''}${n.pattern ? html` pattern="${n.pattern}"` : ''}>
+<input id="${id}" name="${n.name}" type="${n.type}" value="${n.type === 'password' ? '' : (n.value ?? '')}"${n.required ? html` required` : ''}${n.readonly ? html` readonly` : ''}${n.autocomplete ? html` autocomplete="${n.autocomplete}"` : ''}${n.inputmode ? html` inputmode="${n.inputmode}"` : ''}${n.maxlength ? html` maxlength="${n.maxlength}"` : ''}${n.pattern ? html` pattern="${n.pattern}"` : ''}>
 ${messages(locale, n.messages)}
 </div>`;
     }

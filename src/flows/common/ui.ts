@@ -17,6 +17,8 @@ export interface UiNode {
   value?: string;
   label?: UiText;
   required?: boolean;
+  /** Shown for reference; the server uses the value it stored (e.g. the address the code went to). */
+  readonly?: boolean;
   autocomplete?: string;
   inputmode?: 'numeric' | 'email' | 'text';
   maxlength?: number;

@@ -28,6 +28,8 @@ export interface ResetData {
   interaction?: string;
   /** Open a session when done, so the app gets its tokens without a second sign-in. */
   signInAfter?: boolean;
+  /** Inside an app's sign-in: "Cancel" returns AADB2C90091 to the app (served by oidc/interactions.ts). */
+  cancelUrl?: string;
 }
 
 export const resetData = (flow: FlowRow) => flow.data as unknown as ResetData;
@@ -62,7 +64,7 @@ function nodesFor(state: ResetState, data: ResetData): UiNode[] {
     }
     case 'code_sent':
       return [
-        { name: 'email', type: 'email', label: { code: 'field.email' }, value: data.emailDisplay ?? '', autocomplete: 'email' },
+        { name: 'email', type: 'email', label: { code: 'field.email' }, value: data.emailDisplay ?? '', autocomplete: 'email', readonly: true },
         { name: 'code', type: 'text', label: { code: 'field.code' }, required: true, autocomplete: 'one-time-code', inputmode: 'numeric', maxlength: 6, pattern: '[0-9]{6}' },
         submit('verify_code', 'password_reset.verify_code'),
         submit('resend_code', 'password_reset.resend_code', 'secondary', true),
@@ -94,8 +96,9 @@ export function resetFlowJson(flow: FlowRow, action: string, extra: UiMessage[] 
       action,
       method: 'POST',
       title: { code: state === 'done' ? 'password_reset.done_title' : 'password_reset.title' },
-      intro: { code: `password_reset.intro.${state}` },
-      nodes: nodesFor(state, data),
+      // On the code page B2C's own "code has been sent" message says it all; no second intro.
+      ...(state === 'code_sent' ? {} : { intro: { code: `password_reset.intro.${state}` } }),
+      nodes: [...nodesFor(state, data), ...(data.cancelUrl && state !== 'done' && state !== 'unavailable' ? [{ name: 'cancel', type: 'link' as const, href: data.cancelUrl, label: { code: 'sign_up.cancel' }, variant: 'link' as const }] : [])],
       messages: [...(data.messages ?? []), ...extra],
     },
   };

@@ -41,8 +41,8 @@ function initialData(ctx: PolicyContext, locale: string, interaction?: string): 
     identityType: ctx.settings.identityType,
     passwordPreset: ctx.settings.passwordComplexity,
     locale,
-    returnTo: interaction ? interactionCompletePath(ctx, interaction) : policyPath(ctx, 'signin'),
-    ...(interaction ? { interaction, signInAfter: ctx.settings.resetEndsSignedIn ?? true } : {}),
+    returnTo: interaction ? interactionCompletePath(ctx, interaction) : `${policyPath(ctx, 'signin')}?ui_locales=${encodeURIComponent(locale)}`,
+    ...(interaction ? { interaction, signInAfter: ctx.settings.resetEndsSignedIn ?? true, cancelUrl: policyPath(ctx, `interaction/${interaction}/cancel`) } : {}),
     messages: [],
   };
 }

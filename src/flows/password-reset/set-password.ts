@@ -39,7 +39,7 @@ export async function setPassword(
 
   const hash = await s.hasher.hash(password);
   const next = await s.db.transaction().execute(async (tx) => {
-    const done = await moveFlow(tx, flow, { state: 'done', data: { ...data, messages: [msg('success', 'password_reset.changed')] } });
+    const done = await moveFlow(tx, flow, { state: 'done', data: { ...data, messages: [] } });
     const changed = await replacePassword(tx, user.id, hash);
     await revokeSessionsOfUser(tx, user.id);
     await expireFlowsOfUser(tx, user.id, flow.id);

@@ -74,7 +74,7 @@ export function registerSignInRoutes(app: FastifyInstance, s: Services, cookies:
         policy: ctx.userFlow.name,
         identityType: ctx.settings.identityType,
         locale,
-        returnTo: q.interaction ? interactionCompletePath(ctx, q.interaction) : policyPath(ctx, 'signed-in'),
+        returnTo: q.interaction ? interactionCompletePath(ctx, q.interaction) : `${policyPath(ctx, 'signed-in')}?ui_locales=${encodeURIComponent(locale)}`,
         ...(q.interaction ? { interaction: q.interaction } : {}),
         ...(q.login_hint ? { identifier: q.login_hint } : {}),
         messages: [],
@@ -121,9 +121,10 @@ export function registerSignInRoutes(app: FastifyInstance, s: Services, cookies:
 
   app.get('/:tenant/:policy/signed-in', async (req, reply) => {
     const ctx = await resolvePolicy(s.db, req.params);
-    const locale = negotiateLocale({ acceptLanguage: req.headers['accept-language'], flowDefault: ctx.settings.defaultLanguage });
+    const q = parse(z.object({ ui_locales: field(100).optional() }).strict(), req.query);
+    const locale = negotiateLocale({ uiLocales: q.ui_locales, acceptLanguage: req.headers['accept-language'], flowDefault: ctx.settings.defaultLanguage });
     const session = await readSession(s, ctx.tenant.id, readCookie(req, sessionCookieName(cookies, ctx.tenant.id)));
-    if (!session) return reply.redirect(policyPath(ctx, 'signin'), 303);
+    if (!session) return reply.redirect(`${policyPath(ctx, 'signin')}?ui_locales=${locale}`, 303);
     const user = await findUserById(s.db, ctx.tenant.id, session.user_id);
     const identities = user ? await listIdentities(s.db, user.id) : [];
     const name = user?.display_name ?? identities[0]?.issuer_assigned_id ?? session.user_id;

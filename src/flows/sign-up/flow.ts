@@ -70,7 +70,7 @@ function nodesFor(state: SignUpState, data: SignUpData): UiNode[] {
     }
     case 'code_sent':
       return [
-        { name: 'email', type: 'email', label: { code: 'field.email' }, value: data.emailDisplay ?? '', autocomplete: 'email' },
+        { name: 'email', type: 'email', label: { code: 'field.email' }, value: data.emailDisplay ?? '', autocomplete: 'email', readonly: true },
         { name: 'code', type: 'text', label: { code: 'field.code' }, required: true, autocomplete: 'one-time-code', inputmode: 'numeric', maxlength: 6, pattern: '[0-9]{6}' },
         submit('verify_code', 'sign_up.verify_code'),
         submit('resend_code', 'sign_up.resend_code', 'secondary', true),
