@@ -6,6 +6,7 @@
 //   POST     /admin/api/tenants/:tenant/groups/:group/members { user: id|email|username }
 //   GET      /admin/api/tenants/:tenant/user-flows
 //   GET      /admin/api/tenants/:tenant/audit?limit=
+//   user flows (create/update/run-url), applications and signing keys: see oidc/admin-routes.ts
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
@@ -15,6 +16,7 @@ import { requireTenant } from '../directory/tenants.ts';
 import { listAuditEvents } from '../audit/audit.ts';
 import { authenticateAdmin } from './auth.ts';
 import * as ops from './operations.ts';
+import { registerOidcAdminRoutes } from '../oidc/admin-routes.ts';
 
 const tenantParams = z.object({ tenant: field(100) }).strict();
 const schemas = {
@@ -91,4 +93,5 @@ export function registerAdminRoutes(app: FastifyInstance, s: Services, opts: { l
     const events = await listAuditEvents(s.db, tenant.id, q.limit ?? 100);
     return { value: events.map((e) => ({ ...e, at: e.at.toISOString() })) };
   });
+  registerOidcAdminRoutes(app, s, actor);
 }

@@ -7,6 +7,10 @@ import * as tenant from './commands/tenant.ts';
 import * as user from './commands/user.ts';
 import * as group from './commands/group.ts';
 import * as sspr from './commands/sspr.ts';
+import * as app from './commands/app.ts';
+import * as flow from './commands/flow.ts';
+import * as keys from './commands/keys.ts';
+import * as devCert from './commands/dev-cert.ts';
 
 export interface Command {
   usage: string;
@@ -23,4 +27,11 @@ export const commands: Record<string, Command> = {
   'group create': group.create,
   'group add': group.add,
   sspr: sspr.command,
+  'app create': app.create,
+  'app list': app.list,
+  'flow create': flow.create,
+  'flow set': flow.set,
+  'flow run-url': flow.runUrl,
+  'keys rotate': keys.rotate,
+  'dev-cert': devCert.command,
 };

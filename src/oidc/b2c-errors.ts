@@ -9,7 +9,8 @@ import { page } from '../ui/layout.ts';
 
 type Rule = [RegExp, (m: RegExpExecArray, p: Record<string, unknown>) => string];
 
-const str = (v: unknown) => (typeof v === 'string' ? v : '');
+// Request values echoed in descriptions, as B2C does; bounded and without control characters.
+const str = (v: unknown) => (typeof v === 'string' ? v.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 200) : '');
 
 const RULES: Rule[] = [
   [/redirect_uri did not match any of the client's registered redirect_uris/, (_m, p) => `AADB2C90006: The redirect URI '${str(p.redirect_uri)}' provided in the request is not registered for the client ID '${str(p.client_id)}'.`],
@@ -28,14 +29,30 @@ const RULES: Rule[] = [
   [/prompt/, () => "AADB2C90043: The prompt included in the request contains invalid values. Expected 'none', 'login', 'consent' or 'select_account'."],
 ];
 
-/** Prefixes a provider error description with B2C's code for the same problem (once). */
-export function b2cDescription(description: string, params: Record<string, unknown> = {}): string {
+/**
+ * Prefixes a provider error description with B2C's code for the same problem (once). The provider's internal
+ * detail (e.g. why client authentication failed) picks the code but is never shown itself.
+ */
+export function b2cDescription(description: string, params: Record<string, unknown> = {}, detail?: string): string {
   if (/^AADB2C\d+:/.test(description)) return description;
-  for (const [pattern, text] of RULES) {
-    const m = pattern.exec(description);
-    if (m) return text(m, params);
+  // Nyckel's own checks (claims.ts, provider-config.ts) put B2C's full text in the detail.
+  if (detail && /^AADB2C\d+:/.test(detail)) return detail;
+  for (const text of [detail, description]) {
+    if (!text) continue;
+    for (const [pattern, describe] of RULES) {
+      const m = pattern.exec(text);
+      if (m) return describe(m, params);
+    }
   }
   return description;
+}
+
+const details = new WeakMap<object, string>();
+
+/** Remembers the internal detail of a provider error for the response rewrite below (error events). */
+export function rememberErrorDetail(ctx: object, err: unknown): void {
+  const detail = (err as { error_detail?: unknown } | undefined)?.error_detail;
+  if (typeof detail === 'string') details.set(ctx, detail);
 }
 
 const paramsOf = (ctx: KoaContextWithOIDC): Record<string, unknown> => ({ ...(ctx.oidc?.params ?? {}) });
@@ -45,20 +62,22 @@ export async function b2cErrorDescriptions(ctx: KoaContextWithOIDC, next: () => 
   await next();
   const body = ctx.body as { error?: unknown; error_description?: unknown } | undefined;
   if (body && typeof body === 'object' && !Buffer.isBuffer(body) && typeof body.error === 'string' && typeof body.error_description === 'string') {
-    body.error_description = b2cDescription(body.error_description, paramsOf(ctx));
+    body.error_description = b2cDescription(body.error_description, paramsOf(ctx), details.get(ctx));
   }
   const location = ctx.status >= 300 && ctx.status < 400 ? ctx.response.get('location') : '';
   const url = location ? URL.parse(location) : null;
   const description = url?.searchParams.get('error_description');
   if (url && description && url.searchParams.has('error')) {
-    url.searchParams.set('error_description', b2cDescription(description, paramsOf(ctx)));
+    url.searchParams.set('error_description', b2cDescription(description, paramsOf(ctx), details.get(ctx)));
     ctx.response.set('location', url.href);
   }
 }
 
 /** Unknown tenant or policy: B2C answers with AADB2C90022 rather than a generic 404 page. */
 export function sendPolicyNotFound(req: FastifyRequest, reply: FastifyReply, tenant: string, policy: string | undefined) {
-  const description = `AADB2C90022: Unable to return metadata for the policy '${policy ?? ''}' in tenant '${tenant}'.`;
+  // Echo only what could be a name: never control characters or markup from the request.
+  const clean = (v: string | undefined) => (v ?? '').replace(/[^A-Za-z0-9._-]/g, '').slice(0, 100);
+  const description = `AADB2C90022: Unable to return metadata for the policy '${clean(policy)}' in tenant '${clean(tenant)}'.`;
   return sendProtocolError(req, reply, 404, 'invalid_request', description);
 }
 

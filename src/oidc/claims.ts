@@ -1,7 +1,8 @@
 // Accounts and claims, B2C-shaped: `sub` = `oid` = the user's object id, `emails` (array), names, `ver` "1.0"
 // and `tfp` (the policy). A user who is disabled, deleted, or whose password changed after the
 // authentication behind a code or token gets nothing (the token endpoint answers invalid_grant).
-import { errors, type Account, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Account, KoaContextWithOIDC } from 'oidc-provider';
+import { errors } from './oidc-provider.ts';
 import type { Services } from '../services.ts';
 import { findUserById, listIdentities } from '../store/queries/users.ts';
 import { acrOf, policyOf } from './request-context.ts';

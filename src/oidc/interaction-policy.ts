@@ -3,8 +3,10 @@
 //   the Nyckel session of the same user is live and was made for the same policy (a password change, sign-out
 //   or disabled account therefore always leads back to the hosted pages).
 // - A password reset policy always shows its page (a reset is never skipped by single sign-on).
-// - B2C has no consent screen: a first-party app is granted the scopes it requests.
-import { interactionPolicy, type Grant, type KoaContextWithOIDC } from 'oidc-provider';
+// - B2C has no consent screen: a first-party app is granted the scopes it requests, and prompt=consent or
+//   prompt=select_account need no page either.
+import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
+import { interactionPolicy } from './oidc-provider.ts';
 import type { Services } from '../services.ts';
 import { sessionCookieName, type CookiePolicy } from '../http/cookies.ts';
 import { policyPath } from '../http/policy-context.ts';
@@ -21,14 +23,17 @@ export function nyckelPolicy(s: Services, cookies: CookiePolicy) {
       const { oidc } = ctx;
       if (oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
       const current = policyOf(ctx);
+      const accountId = oidc.session?.accountId;
       if (!current || current.userFlow.type === 'passwordReset') return Check.REQUEST_PROMPT;
-      if (!oidc.session.accountId || oidc.session.acr !== acrOf(current) || !oidc.account) return Check.REQUEST_PROMPT;
+      if (!accountId || oidc.session?.acr !== acrOf(current) || !oidc.account) return Check.REQUEST_PROMPT;
       const token = ctx.cookies.get(sessionCookieName(cookies, current.tenant.id), { signed: false });
       const session = await readSession(s, current.tenant.id, token);
-      return session?.user_id === oidc.session.accountId ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      return session?.user_id === accountId ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
     0,
   );
+  // MSAL sends prompt=select_account; B2C accepts it and, having one account per session, just continues.
+  policy.add(new interactionPolicy.Prompt({ name: 'select_account', requestable: true }));
   return policy;
 }
 
@@ -45,7 +50,7 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant 
   const accountId = oidc.account?.accountId;
   if (!accountId || !oidc.client) return undefined;
   const clientId = oidc.client.clientId;
-  const grantId = oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(clientId);
+  const grantId = oidc.result?.consent?.grantId ?? oidc.session?.grantIdFor(clientId);
   let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
   if (grant && (grant.accountId !== accountId || grant.clientId !== clientId)) grant = undefined;
   grant ??= new oidc.provider.Grant({ accountId, clientId });

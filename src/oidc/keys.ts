@@ -1,7 +1,8 @@
 // Per-tenant RS256 signing keys. Private keys are stored encrypted (AES-256-GCM under a key derived from the
 // server secret, bound to tenant and kid as associated data), so a database dump alone cannot mint tokens.
 // Rotation retires the signing key but keeps publishing it until every token it signed has expired.
-import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, generateKeyPair, randomBytes, createHash } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { JsonWebKey } from 'node:crypto';
 import type { Db } from '../store/database.ts';
 import type { Keys } from '../security/secrets.ts';
@@ -28,8 +29,11 @@ function decrypt(keys: Keys, sealed: string, aad: string): string {
 
 const strings = (jwk: JsonWebKey): Jwk => Object.fromEntries(Object.entries(jwk).filter(([, v]) => typeof v === 'string')) as Jwk;
 
-function newKeyPair(): { kid: string; publicJwk: Jwk; privateJwk: Jwk } {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const generateRsa = promisify(generateKeyPair);
+
+async function newKeyPair(): Promise<{ kid: string; publicJwk: Jwk; privateJwk: Jwk }> {
+  // Generated off the event loop: an RSA key takes tens of milliseconds.
+  const { publicKey, privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
   const pub = strings(publicKey.export({ format: 'jwk' }));
   // RFC 7638 thumbprint: a stable kid that says nothing but which key it is.
   const kid = createHash('sha256').update(JSON.stringify({ e: pub.e, kty: pub.kty, n: pub.n })).digest('base64url');
@@ -38,7 +42,7 @@ function newKeyPair(): { kid: string; publicJwk: Jwk; privateJwk: Jwk } {
 }
 
 async function insertNewKey(db: Db, keys: Keys, tenantId: string): Promise<string> {
-  const pair = newKeyPair();
+  const pair = await newKeyPair();
   await insertActiveKey(db, { kid: pair.kid, tenant_id: tenantId, public_jwk: pair.publicJwk, private_jwk: encrypt(keys, JSON.stringify(pair.privateJwk), `${tenantId}|${pair.kid}`) });
   return pair.kid;
 }

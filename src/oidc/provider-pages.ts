@@ -13,9 +13,10 @@ export const PROVIDER_CSP = ["default-src 'none'", "script-src 'self'", "style-s
 
 const localeOf = (ctx: KoaContextWithOIDC) => negotiateLocale({ uiLocales: typeof ctx.oidc?.params?.ui_locales === 'string' ? ctx.oidc.params.ui_locales : undefined, acceptLanguage: ctx.get('accept-language') });
 
-export async function renderError(ctx: KoaContextWithOIDC, out: ErrorOut): Promise<void> {
+export async function renderError(ctx: KoaContextWithOIDC, out: ErrorOut, error: unknown): Promise<void> {
+  const detail = (error as { error_detail?: unknown } | undefined)?.error_detail;
   ctx.type = 'html';
-  ctx.body = errorPageHtml(ctx.get('accept-language'), out.error, b2cDescription(out.error_description ?? out.error, { ...(ctx.oidc?.params ?? {}) }));
+  ctx.body = errorPageHtml(ctx.get('accept-language'), out.error, b2cDescription(out.error_description ?? out.error, { ...(ctx.oidc?.params ?? {}) }, typeof detail === 'string' ? detail : undefined));
 }
 
 /**
@@ -26,7 +27,7 @@ export async function renderError(ctx: KoaContextWithOIDC, out: ErrorOut): Promi
 export async function logoutSource(ctx: KoaContextWithOIDC): Promise<void> {
   const locale = localeOf(ctx);
   const script = "document.getElementById('nyckel-logout').submit();";
-  const secret = String((ctx.oidc.session.state as { secret?: string } | undefined)?.secret ?? '');
+  const secret = String((ctx.oidc.session?.state as { secret?: string } | undefined)?.secret ?? '');
   ctx.set('content-security-policy', PROVIDER_CSP.replace("script-src 'self'", `script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'`));
   const body = html`<h1>${translate(locale, 'sign_in.sign_out')}</h1>
 <form id="nyckel-logout" method="post" action="${ctx.oidc.urlFor('end_session_confirm')}">

@@ -4,6 +4,7 @@ import { createApp, type NyckelApp } from '../../app.ts';
 import { insecureSettings } from '../../config/schema.ts';
 import { randomToken } from '../../security/secrets.ts';
 import { seedOnFirstStart } from '../../directory/seed-demo.ts';
+import { runNowUrl } from '../../oidc/index.ts';
 import { removeServerFile, writeServerFile, type CliContext } from '../context.ts';
 import type { Command } from '../registry.ts';
 
@@ -36,6 +37,9 @@ async function serve(ctx: CliContext, nyckel: NyckelApp, localToken: string): Pr
     `Nyckel is running at ${base} (${config.databaseUrl ? 'PostgreSQL' : `embedded database in ${config.dataDir}`}; listening on ${bound})`,
     `  Demo sign-in page:   ${base}/contoso/B2C_1_signin/signin`,
   ];
+  // Run now: the demo flow through a built-in test app that shows the resulting token.
+  const demo = await runNowUrl(nyckel.services, 'contoso', 'B2C_1_signin').catch(() => undefined);
+  if (demo) lines.push(`  Run now (test app):  ${demo}`);
   if (config.devInbox ?? !config.smtpUrl) lines.push(`  Dev inbox (mail):    ${base}/dev/mail`);
   if (seeded.adminToken) lines.push(`  Admin API token (shown once, keep it): ${seeded.adminToken}`);
   if (seeded.demo) lines.push(`  Demo customer (shown once): ${seeded.demo.email} / ${seeded.demo.password}`);

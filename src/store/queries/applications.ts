@@ -8,6 +8,9 @@ export const findApplication = (db: Db, tenantId: string, id: string) =>
 export const findBuiltInApplication = (db: Db, tenantId: string, builtIn: string) =>
   db.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId).where('built_in', '=', builtIn).executeTakeFirst();
 
+export const deleteApplication = (db: Db, tenantId: string, id: string) =>
+  db.deleteFrom('applications').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+
 export const listApplications = (db: Db, tenantId: string) =>
   db.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at').execute();
 

@@ -60,15 +60,22 @@ export const destroyModel = (db: Db, k: ModelKey, id: string) =>
 export const revokeGrant = (db: Db, tenantId: string, grantId: string) =>
   db.deleteFrom('oidc_models').where('tenant_id', '=', tenantId).where('grant_id', '=', grantId).execute();
 
-/** Every grant, token, code and provider session of one user (after a password change). */
+/**
+ * Every grant, token, code and provider session of one user (after a password change). A provider session
+ * that an unfinished interaction of the same user still refers to is kept, so a reset done inside an app's
+ * sign-in can return to the app; it cannot sign anyone in by itself (see interaction-policy.ts).
+ */
 export async function revokeAccount(db: Db, tenantId: string, accountId: string, models: readonly string[]) {
-  const grants = db.selectFrom('oidc_models').select('id').where('tenant_id', '=', tenantId).where('model', '=', 'Grant').where('account_id', '=', accountId);
-  await db
-    .deleteFrom('oidc_models')
-    .where('tenant_id', '=', tenantId)
-    .where('model', 'in', [...models])
-    .where((eb) => eb.or([eb('account_id', '=', accountId), eb('grant_id', 'in', grants)]))
-    .execute();
+  await sql`
+    delete from oidc_models m
+    where m.tenant_id = ${tenantId}
+      and m.model in (${sql.join([...models])})
+      and (m.account_id = ${accountId}
+           or m.grant_id in (select g.id from oidc_models g where g.tenant_id = ${tenantId} and g.model = 'Grant' and g.account_id = ${accountId}))
+      and not (m.model = 'Session' and exists (
+        select 1 from oidc_models i
+        where i.tenant_id = ${tenantId} and i.model = 'Interaction' and ${live}
+          and i.payload->'session'->>'uid' = m.uid and i.payload->'session'->>'accountId' = ${accountId}))`.execute(db);
 }
 
 export const deleteExpiredModels = (db: Db, before: Date) => db.deleteFrom('oidc_models').where('expires_at', '<', before).execute();

@@ -18,7 +18,7 @@ export const listPublishedKeys = (db: Db, tenantId: string) =>
 export const insertActiveKey = (db: Db, row: { kid: string; tenant_id: string; public_jwk: Record<string, string>; private_jwk: string }) =>
   db
     .insertInto('signing_keys')
-    .values({ ...row, public_jwk: JSON.stringify(row.public_jwk) })
+    .values({ ...row, alg: 'RS256', public_jwk: JSON.stringify(row.public_jwk) })
     .onConflict((oc) => oc.column('tenant_id').where('retired_at', 'is', null).doNothing())
     .execute();
 
