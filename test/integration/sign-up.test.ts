@@ -65,7 +65,7 @@ describe('self-service sign-up', () => {
     f = formOf(page.body);
     const created = await b.postForm(f.action, { csrf_token: f.csrf, action: 'create_account', password: PASSWORD, confirm_password: PASSWORD, ...PROFILE });
     expect(created.status).toBe(303);
-    expect(created.url).toBe('/contoso/B2C_1_susi/signed-in');
+    expect(created.url).toBe('/contoso/B2C_1_susi/signed-in?ui_locales=en');
     expect(created.body).toContain('Signed in as Nora Lind.');
 
     const [user] = await users('nora@example.com');

@@ -1,0 +1,90 @@
+// The four endpoints every code-verified self-service flow (password reset, sign-up) has, declared once:
+//   GET  /{tenant}/{policy}/{segment}[?interaction=…]   new browser flow → 303 to ?flow=ID
+//   GET  /{tenant}/{policy}/{segment}?flow=ID           the flow (HTML, or JSON with Accept: application/json)
+//   POST /{tenant}/{policy}/{segment}?flow=ID           submit a step (form or JSON; CSRF-checked for browsers)
+//   POST /{tenant}/{policy}/{segment}/api               new API flow (no cookies, so no CSRF) → flow JSON
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Tenant } from '../../directory/tenants.ts';
+import type { RequestContext, Services } from '../../services.ts';
+import { ensureBrowserToken, readCookie, csrfCookieName, setSessionCookie, type CookiePolicy } from '../../http/cookies.ts';
+import { wantsJson } from '../../http/error-handler.ts';
+import { field, parse } from '../../http/validate.ts';
+import { policyPath, resolvePolicy, type PolicyContext } from '../../http/policy-context.ts';
+import { requestContext } from '../../http/request-context.ts';
+import { negotiateLocale } from '../../i18n/negotiate.ts';
+import type { UiMessage } from './ui.ts';
+import { checkCsrf, createFlow, loadFlow, type FlowRow } from './flow-store.ts';
+import { afterSubmit, readFlowQuery, sendFlow, withCsrfNode } from './flow-http.ts';
+import type { StepResult } from './step.ts';
+import type { FlowJson } from '../password-reset/flow.ts';
+
+export interface FlowRouteSpec<Body extends { csrf_token?: string | undefined }> {
+  /** URL segment after /{tenant}/{policy}/. */
+  segment: string;
+  kind: string;
+  firstState: string;
+  /** Checks that this policy and tenant allow the flow at all (throws a NyckelError otherwise). */
+  allow(ctx: PolicyContext): void;
+  submission: z.ZodType<Body>;
+  initialData(ctx: PolicyContext, locale: string, interaction?: string): object;
+  toJson(flow: FlowRow, action: string, extra?: UiMessage[]): FlowJson;
+  submit(s: Services, tenant: Tenant, flow: FlowRow, body: Body, ctx: RequestContext): Promise<StepResult>;
+  /** When a step signs the customer in, go straight on to `returnTo` (sign-up) instead of showing the page. */
+  continueWhenSignedIn?: boolean;
+}
+
+const createQuery = z.object({ ui_locales: field(100).optional(), interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional() }).strict();
+
+export function registerFlowRoutes<Body extends { csrf_token?: string | undefined }>(app: FastifyInstance, s: Services, cookies: CookiePolicy, spec: FlowRouteSpec<Body>): void {
+  const path = `/:tenant/:policy/${spec.segment}`;
+  const pageUrl = (ctx: PolicyContext, flowId: string) => `${policyPath(ctx, spec.segment)}?flow=${flowId}`;
+
+  async function start(req: FastifyRequest, browser: boolean, browserToken?: () => string) {
+    const ctx = await resolvePolicy(s.db, req.params);
+    spec.allow(ctx);
+    const q = parse(browser ? createQuery.extend({ flow: field(64).optional() }) : createQuery, req.query);
+    const locale = negotiateLocale({ uiLocales: q.ui_locales, acceptLanguage: req.headers['accept-language'], flowDefault: ctx.settings.defaultLanguage });
+    // API flows never carry an interaction: they cannot hold the browser session an app sign-in needs.
+    const data = spec.initialData(ctx, locale, browser ? q.interaction : undefined);
+    const token = browserToken?.();
+    const flow = await createFlow(s.db, s.keys, { tenantId: ctx.tenant.id, kind: spec.kind, state: spec.firstState, data: { ...data }, ttlSeconds: s.config.flows.ttlSeconds, ...(token ? { browserToken: token } : {}) });
+    return { ctx, flow };
+  }
+
+  app.get(path, async (req, reply) => {
+    if (!(req.query as { flow?: unknown }).flow) {
+      const { ctx, flow } = await start(req, true, () => ensureBrowserToken(req, reply, cookies));
+      return reply.redirect(pageUrl(ctx, flow.id), 303);
+    }
+    const { flow: flowId, ui_locales } = readFlowQuery(req);
+    const ctx = await resolvePolicy(s.db, req.params);
+    const flow = await loadFlow(s.db, flowId, ctx.tenant.id, spec.kind);
+    const json = withCsrfNode(spec.toJson(flow, pageUrl(ctx, flow.id)), s.keys, flow, req, cookies);
+    return sendFlow(req, reply, json, { status: 200, flow, tenantName: ctx.tenant.display_name, ...(ui_locales ? { uiLocales: ui_locales } : {}) });
+  });
+
+  app.post(path, async (req, reply) => {
+    const { flow: flowId } = readFlowQuery(req);
+    const ctx = await resolvePolicy(s.db, req.params);
+    const flow = await loadFlow(s.db, flowId, ctx.tenant.id, spec.kind);
+    const body = parse(spec.submission, req.body);
+    const headerToken = req.headers['x-csrf-token'];
+    checkCsrf(s.keys, flow, readCookie(req, csrfCookieName(cookies)), body.csrf_token ?? (typeof headerToken === 'string' ? headerToken : undefined));
+    const result = await spec.submit(s, ctx.tenant, flow, body, requestContext(req));
+    if (result.sessionToken) {
+      // API flows (native apps) get the session token in the body; they have no cookie jar to trust.
+      if (!flow.browser) return reply.send({ id: flow.id, type: spec.kind, state: result.flow.state, user_id: result.flow.user_id, session_token: result.sessionToken });
+      setSessionCookie(reply, cookies, ctx.tenant.id, result.sessionToken, s.config.sessions.ttlSeconds);
+      const next = (result.flow.data as { returnTo?: string }).returnTo;
+      if (spec.continueWhenSignedIn && next) return wantsJson(req) ? reply.send({ id: flow.id, type: spec.kind, state: result.flow.state, return_to: next }) : reply.redirect(next, 303);
+    }
+    const json = withCsrfNode(spec.toJson(result.flow, pageUrl(ctx, flow.id), result.extra), s.keys, result.flow, req, cookies);
+    return afterSubmit(req, reply, pageUrl(ctx, flow.id), json, { status: result.status, flow: result.flow, tenantName: ctx.tenant.display_name, ...(result.extra ? { extra: result.extra } : {}) });
+  });
+
+  app.post(`${path}/api`, async (req, reply) => {
+    const { ctx, flow } = await start(req, false);
+    return reply.status(201).send(spec.toJson(flow, pageUrl(ctx, flow.id)));
+  });
+}
