@@ -10,7 +10,7 @@ const TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTim
 
 export function createSmtpTransport(smtpUrl: string, from: string): MailTransport & { close(): void } {
   if (/[\r\n]/.test(from)) throw new Error('mailFrom must be a single line');
-  const transporter = nodemailer.createTransport({ url: smtpUrl, ...TIMEOUTS });
+  const transporter = nodemailer.createTransport({ ...connectionOptions(smtpUrl), ...TIMEOUTS });
   return {
     async send(msg: OutgoingMail) {
       assertSafeRecipient(msg.to);
@@ -34,4 +34,20 @@ export function createSmtpTransport(smtpUrl: string, from: string): MailTranspor
 /** The bare address of `Name <addr>` (or the input itself), for the SMTP envelope. */
 function addressOf(from: string): string {
   return /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from.trim();
+}
+
+/**
+ * smtp://user:pass@host:port or smtps://… as explicit options. Passing `url` to nodemailer would make it
+ * ignore every other option — the timeouts above included.
+ */
+function connectionOptions(smtpUrl: string) {
+  const url = new URL(smtpUrl);
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error('smtpUrl must start with smtp:// or smtps://');
+  const secure = url.protocol === 'smtps:';
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
+  };
 }
