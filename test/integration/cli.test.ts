@@ -1,50 +1,22 @@
 // The `nyckel` CLI as operators use it: a real process, one clear error line and a non-zero exit on failure,
 // and the same commands working while a server owns the embedded database.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, type TestStore } from '../fixtures/test-database.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/nyckel.mjs');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { BIN, createCliEnv, type CliEnv } from '../fixtures/cli.ts';
 
 describe('nyckel CLI', () => {
+  let cli: CliEnv;
   let dataDir: string;
-  let pg: TestStore | undefined;
   let env: NodeJS.ProcessEnv;
+  let run: CliEnv['run'];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'nyckel-cli-'));
-    env = { ...process.env, NYCKEL_DATA_DIR: dataDir, NYCKEL_LOG_LEVEL: 'warn', NYCKEL_SECRET: 'cli-test-secret-cli-test-secret-0123456' };
-    delete env.NYCKEL_DATABASE_URL;
-    if (process.env.NYCKEL_TEST_DATABASE_URL) {
-      pg = await createTestStore();
-      await pg.store.close();
-      env.NYCKEL_DATABASE_URL = pg.databaseUrl;
-    }
+    cli = await createCliEnv();
+    ({ dataDir, env, run } = cli);
   });
-  afterAll(async () => {
-    rmSync(dataDir, { recursive: true, force: true });
-    if (pg) await pg.cleanup().catch(() => {});
-  });
-
-  const run = (args: string[], stdin?: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, ...extraEnv }, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      child.stdin.end(stdin ?? '');
-    });
+  afterAll(async () => cli.cleanup());
 
   it('creates a tenant, a user (password from stdin), a group, a member, and sets SSPR', async () => {
     expect((await run(['migrate'])).code).toBe(0);

@@ -1,44 +1,21 @@
 // The apps commands of the `nyckel` CLI as a real process: app create (secret shown once; --json is exactly
 // one JSON object), flow create/set/run-url, keys rotate, dev-cert.
-import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, type TestStore } from '../fixtures/test-database.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/nyckel.mjs');
+import { createCliEnv, type CliEnv } from '../fixtures/cli.ts';
 
 describe('nyckel app / flow / keys / dev-cert', () => {
+  let cli: CliEnv;
   let dataDir: string;
-  let pg: TestStore | undefined;
-  let env: NodeJS.ProcessEnv;
+  let run: CliEnv['run'];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'nyckel-cli-apps-'));
-    env = { ...process.env, NYCKEL_DATA_DIR: dataDir, NYCKEL_LOG_LEVEL: 'warn', NYCKEL_SECRET: 'cli-apps-secret-cli-apps-secret-0123456', NYCKEL_PUBLIC_URL: 'https://id.example.com' };
-    delete env.NYCKEL_DATABASE_URL;
-    if (process.env.NYCKEL_TEST_DATABASE_URL) {
-      pg = await createTestStore();
-      await pg.store.close();
-      env.NYCKEL_DATABASE_URL = pg.databaseUrl;
-    }
+    cli = await createCliEnv({ NYCKEL_PUBLIC_URL: 'https://id.example.com' });
+    ({ dataDir, run } = cli);
   });
-  afterAll(async () => {
-    rmSync(dataDir, { recursive: true, force: true });
-    if (pg) await pg.cleanup().catch(() => {});
-  });
-
-  const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+  afterAll(async () => cli.cleanup());
 
   it('creates applications and prints the web secret once', async () => {
     expect((await run(['tenant', 'create', 'fabrikam'])).code).toBe(0);

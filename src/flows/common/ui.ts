@@ -41,3 +41,13 @@ export interface FlowUi {
 }
 
 export const msg = (type: UiMessage['type'], code: string, params?: Record<string, string | number>): UiMessage => ({ type, code, ...(params ? { params } : {}) });
+
+/** A submit button for one of the flow's actions. */
+export const submitNode = (value: string, code: string, variant: UiNode['variant'] = 'primary', formnovalidate = false): UiNode => ({
+  name: 'action',
+  type: 'submit',
+  value,
+  label: { code },
+  variant,
+  ...(formnovalidate ? { formnovalidate } : {}),
+});

@@ -1,5 +1,5 @@
 // The password reset flow's data and its JSON form (with the UI description the hosted page renders).
-import type { FlowUi, UiMessage, UiNode } from '../common/ui.ts';
+import { submitNode, type FlowUi, type UiMessage, type UiNode } from '../common/ui.ts';
 import type { FlowRow } from '../common/flow-store.ts';
 import type { MailboxProof } from '../common/send-code.ts';
 import { describePolicy, type PasswordPreset } from '../../credentials/policy.ts';
@@ -42,14 +42,7 @@ export interface FlowJson {
   ui: FlowUi;
 }
 
-const submit = (value: string, code: string, variant: UiNode['variant'] = 'primary', formnovalidate = false): UiNode => ({
-  name: 'action',
-  type: 'submit',
-  value,
-  label: { code },
-  variant,
-  ...(formnovalidate ? { formnovalidate } : {}),
-});
+const submit = submitNode;
 
 function nodesFor(state: ResetState, data: ResetData): UiNode[] {
   switch (state) {

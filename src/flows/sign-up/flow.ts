@@ -1,5 +1,5 @@
 // The sign-up flow's data and its JSON form (with the UI description the hosted page renders).
-import type { FlowUi, UiMessage, UiNode } from '../common/ui.ts';
+import { submitNode, type FlowUi, type UiMessage, type UiNode } from '../common/ui.ts';
 import type { FlowRow } from '../common/flow-store.ts';
 import type { MailboxData, MailboxProof } from '../common/send-code.ts';
 import type { FlowJson } from '../password-reset/flow.ts';
@@ -32,14 +32,7 @@ export interface SignUpData extends MailboxData {
 
 export const signUpData = (flow: FlowRow) => flow.data as unknown as SignUpData;
 
-const submit = (value: string, code: string, variant: UiNode['variant'] = 'primary', formnovalidate = false): UiNode => ({
-  name: 'action',
-  type: 'submit',
-  value,
-  label: { code },
-  variant,
-  ...(formnovalidate ? { formnovalidate } : {}),
-});
+const submit = submitNode;
 
 const MAX_LENGTH: Record<ProfileField, number> = { display_name: 256, given_name: 64, surname: 64 };
 const AUTOCOMPLETE: Record<ProfileField, string> = { display_name: 'name', given_name: 'given-name', surname: 'family-name' };
