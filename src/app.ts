@@ -16,6 +16,8 @@ import { migrate } from './store/migrate.ts';
 import { deriveKeys, loadOrCreateSecret } from './security/secrets.ts';
 import { createHasher } from './credentials/hasher.ts';
 import { createLimits } from './limits/limits.ts';
+import { sweepExpiredLimits } from './limits/postgres-store.ts';
+import { listenForDirectoryChanges } from './directory/config-cache.ts';
 import { createDispatcher, type Dispatcher } from './mail/dispatcher.ts';
 import { createSmtpTransport } from './mail/smtp-transport.ts';
 import { createDevInboxTransport } from './mail/dev-inbox.ts';
@@ -63,11 +65,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const keys = deriveKeys(config.secret ?? loadOrCreateSecret(config.dataDir));
   const hasher = createHasher({ maxQueue: config.hashing.maxQueue, ...(config.hashing.concurrency ? { concurrency: config.hashing.concurrency } : {}) });
   const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: 2 }) : undefined;
-  const limits = createLimits(config, { ...(redis ? { redis } : {}), ...(store.pool && !redis ? { pool: store.pool } : {}) });
+  // Other processes on this database (more instances, the CLI) announce directory changes; drop cached config then.
+  const directoryListener = store.url ? await listenForDirectoryChanges(store.url, (err) => log.warn({ error: String(err) }, 'directory change listener: connection lost, reconnecting')) : undefined;
+  const limits = createLimits(config, { ...(redis ? { redis } : {}), ...(store.limitsDb && !redis ? { db: store.limitsDb } : {}) });
 
-  const smtp = !options.transport && config.smtpUrl ? createSmtpTransport(config.smtpUrl, config.mailFrom) : undefined;
+  const { maxAttempts, pollMs, batchSize, concurrency } = config.mail;
+  // One SMTP session per send in flight: the pool size and the dispatcher's concurrency are one setting.
+  const smtp = !options.transport && config.smtpUrl ? createSmtpTransport(config.smtpUrl, config.mailFrom, { poolSize: concurrency }) : undefined;
   const transport = options.transport ?? smtp ?? createDevInboxTransport(store.db, (line) => log.info(line));
-  const dispatcher = createDispatcher({ db: store.db, transport, logger: log, maxAttempts: config.mail.maxAttempts, pollMs: config.mail.pollMs });
+  const dispatcher = createDispatcher({ db: store.db, transport, logger: log, maxAttempts, pollMs, batchSize, concurrency });
 
   const services: Services = { config, db: store.db, keys, hasher, limits, log, mailQueued: () => dispatcher.wake(), afterPasswordChange: [] };
 
@@ -123,6 +129,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Expired flows are deleted a day after expiry (kept briefly so "expired" can be told apart from "unknown").
   const sweeper = setInterval(() => void deleteExpiredFlows(store.db, new Date(Date.now() - 86_400_000)).catch(() => {}), 3_600_000);
   sweeper.unref();
+  // Rate-limit counters in PostgreSQL: windows that have ended are deleted every few minutes.
+  const limitsDb = !redis ? store.limitsDb : undefined;
+  const limitSweeper = limitsDb ? setInterval(() => void sweepExpiredLimits(limitsDb).catch(() => {}), 300_000) : undefined;
+  limitSweeper?.unref();
 
   if (options.dispatch !== false) dispatcher.start();
 
@@ -144,6 +154,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (closed) return;
       closed = true;
       clearInterval(sweeper);
+      clearInterval(limitSweeper);
+      await directoryListener?.stop();
       const cutoff = setTimeout(() => app.server.closeAllConnections(), 10_000);
       cutoff.unref();
       await app.close();

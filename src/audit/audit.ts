@@ -2,6 +2,7 @@
 // admin change is one row with time, tenant, actor, target, IP, user agent and result. Callers pass only
 // identifiers and outcomes: never a password, code or token (the details type has no room for them by name).
 import type { Db } from '../store/database.ts';
+import { insertWhere, type Effect } from '../store/guarded-write.ts';
 
 export interface AuditContext {
   ip?: string | null;
@@ -19,21 +20,37 @@ export interface AuditEvent {
 
 const FORBIDDEN_KEYS = /password|code|token|secret/i;
 
-export async function audit(db: Db, event: AuditEvent, ctx: AuditContext = {}): Promise<void> {
+function auditRow(event: AuditEvent, ctx: AuditContext) {
   const details = Object.fromEntries(Object.entries(event.details ?? {}).filter(([k]) => !FORBIDDEN_KEYS.test(k)));
-  await db
-    .insertInto('audit_events')
-    .values({
-      tenant_id: event.tenantId,
-      type: event.type,
-      result: event.result,
-      actor: event.actor ?? 'anonymous',
-      target: event.target ?? null,
-      ip: ctx.ip ?? null,
-      user_agent: ctx.userAgent?.slice(0, 512) ?? null,
-      details: JSON.stringify(details),
-    })
-    .execute();
+  return {
+    tenant_id: event.tenantId,
+    type: event.type,
+    result: event.result,
+    actor: event.actor ?? 'anonymous',
+    target: event.target ?? null,
+    ip: ctx.ip ?? null,
+    user_agent: ctx.userAgent?.slice(0, 512) ?? null,
+    details: JSON.stringify(details),
+  };
+}
+
+export async function audit(db: Db, event: AuditEvent, ctx: AuditContext = {}): Promise<void> {
+  await db.insertInto('audit_events').values(auditRow(event, ctx)).execute();
+}
+
+/** The same audit row as an effect of a guarded write (store/guarded-write.ts): recorded only if the step wins. */
+export function auditEffect(event: AuditEvent, ctx: AuditContext = {}): Effect {
+  const row = auditRow(event, ctx);
+  return insertWhere('audit_events', {
+    tenant_id: { value: row.tenant_id, type: 'uuid' },
+    type: { value: row.type, type: 'text' },
+    result: { value: row.result, type: 'text' },
+    actor: { value: row.actor, type: 'text' },
+    target: { value: row.target, type: 'text' },
+    ip: { value: row.ip, type: 'text' },
+    user_agent: { value: row.user_agent, type: 'text' },
+    details: { value: row.details, type: 'jsonb' },
+  });
 }
 
 export const listAuditEvents = (db: Db, tenantId: string, limit = 100) =>

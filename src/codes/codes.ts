@@ -3,7 +3,8 @@
 // supersedes the old, attempts counted atomically before comparing.
 import { randomInt } from 'node:crypto';
 import type { Db } from '../store/database.ts';
-import { consumeCode, findLiveCode, insertCode, spendAttempt } from '../store/queries/verification-codes.ts';
+import { consumeCode, findLiveCode, insertCode, insertCodeEffects, spendAttempt } from '../store/queries/verification-codes.ts';
+import type { Effect } from '../store/guarded-write.ts';
 import { safeEqual, type Keys } from '../security/secrets.ts';
 
 export const CODE_LENGTH = 6;
@@ -14,14 +15,17 @@ export function generateCode(): string {
 
 const codeHmac = (keys: Keys, flowId: string, address: string, code: string) => keys.hmac('codes', flowId, address, code);
 
-/** Writes a new code for the flow (inside the caller's transaction) and returns the plain code for the mail. */
-export async function issueCode(
-  db: Db,
-  keys: Keys,
-  input: { tenantId: string; flowId: string; purpose: string; address: string; ttlSeconds: number; maxAttempts: number },
-): Promise<string> {
-  const code = generateCode();
-  await insertCode(db, {
+export interface NewCode {
+  tenantId: string;
+  flowId: string;
+  purpose: string;
+  address: string;
+  ttlSeconds: number;
+  maxAttempts: number;
+}
+
+function codeRow(keys: Keys, input: NewCode, code: string) {
+  return {
     id: crypto.randomUUID(),
     tenant_id: input.tenantId,
     flow_id: input.flowId,
@@ -30,8 +34,23 @@ export async function issueCode(
     code_hmac: codeHmac(keys, input.flowId, input.address, code),
     max_attempts: input.maxAttempts,
     expires_at: new Date(Date.now() + input.ttlSeconds * 1000),
-  });
+  };
+}
+
+/** Writes a new code for the flow (inside the caller's transaction) and returns the plain code for the mail. */
+export async function issueCode(db: Db, keys: Keys, input: NewCode): Promise<string> {
+  const code = generateCode();
+  await insertCode(db, codeRow(keys, input, code));
   return code;
+}
+
+/**
+ * A new code as effects of a guarded write (store/guarded-write.ts), for steps that write the code, its mail
+ * and the flow's move in one statement. Returns the plain code for the mail.
+ */
+export function prepareCode(keys: Keys, input: NewCode): { code: string; effects: Effect[] } {
+  const code = generateCode();
+  return { code, effects: insertCodeEffects(codeRow(keys, input, code)) };
 }
 
 export type VerifyResult =

@@ -11,6 +11,8 @@ const envMap: Record<string, string> = {
   NYCKEL_DATABASE_POOL_SIZE: 'databasePoolSize',
   NYCKEL_SMTP_URL: 'smtpUrl',
   NYCKEL_MAIL_FROM: 'mailFrom',
+  NYCKEL_MAIL_BATCH_SIZE: 'mail.batchSize',
+  NYCKEL_MAIL_CONCURRENCY: 'mail.concurrency',
   NYCKEL_REDIS_URL: 'redisUrl',
   NYCKEL_SECRET: 'secret',
   NYCKEL_TRUST_PROXY: 'trustProxy',
@@ -35,7 +37,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const envValues: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(envMap)) {
     const value = env[name];
-    if (value !== undefined && value !== '') envValues[key] = value;
+    if (value === undefined || value === '') continue;
+    // `group.key` sets one key of a nested group, keeping the file's other keys of that group.
+    const [group, leaf] = key.split('.') as [string, string | undefined];
+    if (leaf === undefined) envValues[key] = value;
+    else envValues[group] = { ...asObject(fileValues[group]), ...asObject(envValues[group]), [leaf]: value };
   }
   const merged: Record<string, unknown> = { ...fileValues, ...envValues, ...overrides };
   // Without an explicit public URL, links point at this machine on the configured port.
@@ -47,6 +53,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   }
   return parsed.data;
 }
+
+const asObject = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 /** Builds a config from explicit values only (tests, embedding), ignoring the environment. */
 export function configFrom(values: ConfigInput): Config {

@@ -83,6 +83,10 @@ export const configSchema = z.object({
       maxAttempts: z.coerce.number().int().min(1).max(50).default(8),
       /** Poll interval of the dispatcher (it is also woken on every new message). */
       pollMs: z.coerce.number().int().min(50).default(1000),
+      /** Outbox rows the dispatcher claims per pass; their outcome is recorded in one statement. */
+      batchSize: z.coerce.number().int().min(1).max(500).default(50),
+      /** Sends in flight at once, and the number of SMTP sessions kept open (each carries many messages). */
+      concurrency: z.coerce.number().int().min(1).max(32).default(4),
     })
     .prefault({}),
 });

@@ -4,6 +4,7 @@ import type { Tenant } from '../directory/tenants.ts';
 import type { Db, UserFlowSettings } from '../store/database.ts';
 import { findTenantByKey } from '../store/queries/tenants.ts';
 import { findUserFlow } from '../store/queries/user-flows.ts';
+import { cachedConfig } from '../directory/config-cache.ts';
 import type { PasswordPreset } from '../credentials/policy.ts';
 
 export type UserFlow = NonNullable<Awaited<ReturnType<typeof findUserFlow>>>;
@@ -16,13 +17,19 @@ export interface PolicyContext {
 
 const SEGMENT = /^[A-Za-z0-9._-]{1,100}$/;
 
+/**
+ * Tenant and user flow of a hosted-page URL. Served from a short-lived cache (directory/config-cache.ts): this
+ * runs on every hosted-page request, and both change only through admin actions, which invalidate it.
+ */
 export async function resolvePolicy(db: Db, params: unknown): Promise<PolicyContext> {
   const { tenant: tenantKey, policy } = (params ?? {}) as { tenant?: string; policy?: string };
   if (typeof tenantKey !== 'string' || !SEGMENT.test(tenantKey)) throw new NyckelError('tenant.not_found', 404);
-  const tenant = await findTenantByKey(db, tenantKey);
-  if (!tenant) throw new NyckelError('tenant.not_found', 404);
   if (typeof policy !== 'string' || !SEGMENT.test(policy)) throw new NyckelError('policy.not_found', 404);
-  const userFlow = await findUserFlow(db, tenant.id, policy);
+  const { tenant, userFlow } = await cachedConfig(db, `policy:${tenantKey.toLowerCase()}/${policy.toLowerCase()}`, async () => {
+    const tenant = await findTenantByKey(db, tenantKey);
+    return { tenant, userFlow: tenant ? await findUserFlow(db, tenant.id, policy) : undefined };
+  });
+  if (!tenant) throw new NyckelError('tenant.not_found', 404);
   if (!userFlow) throw new NyckelError('policy.not_found', 404);
   const settings = { identityType: 'email' as const, passwordComplexity: 'strong' as PasswordPreset, ...userFlow.settings };
   return { tenant, userFlow, settings };

@@ -1,11 +1,14 @@
 // Delivers outbox rows. Any number of processes may run a dispatcher against one PostgreSQL:
-//  1. claim: one short statement picks due rows with FOR UPDATE SKIP LOCKED and pushes their next_attempt_at
-//     forward by a lease, so no other dispatcher picks them while we send, and no transaction (nor, on PGlite,
-//     the single connection) is held during the slow SMTP conversation;
-//  2. send the batch in parallel, outside any transaction;
-//  3. record the outcome: sent (bodies holding a secret scrubbed), or a retry with exponential backoff, or
-//     dead after maxAttempts. A process that dies mid-send leaves the row to be retried when its lease ends,
-//     so delivery is at-least-once (as SMTP itself is); transports keep sends well inside the lease.
+//  1. claim: one short statement picks up to batchSize due rows with FOR UPDATE SKIP LOCKED and pushes their
+//     next_attempt_at forward by a lease, so no other dispatcher picks them while we send, and no transaction
+//     (nor, on PGlite, the single connection) is held during the slow SMTP conversation;
+//  2. send the batch outside any transaction, at most `concurrency` sends in flight (the SMTP transport keeps as
+//     many sessions open, see smtp-transport.ts). A send starts only in the first half of the lease, so it ends
+//     inside the lease; rows not started by then are released (due again, attempt not counted);
+//  3. record the outcome: ONE statement marks every row of the batch that was sent (bodies holding a secret
+//     scrubbed); a failure is recorded per row as a retry with exponential backoff, or dead after maxAttempts.
+//     A process that dies mid-batch leaves its rows to be retried when their lease ends, so delivery is
+//     at-least-once (as SMTP itself is); transports keep a send well inside half the lease.
 // Logs carry the outbox id, template and status, never a recipient's code or a body.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/database.ts';
@@ -23,7 +26,10 @@ export interface DispatcherOptions {
   logger: DispatcherLogger;
   maxAttempts: number;
   pollMs: number;
+  /** Rows claimed per pass (default 50). */
   batchSize?: number;
+  /** Sends in flight at once (default 4; match the SMTP transport's pool size). */
+  concurrency?: number;
   /** How long a claimed row stays invisible to other dispatchers. Must exceed a send's worst case. */
   leaseMs?: number;
   /** Delay before retry number `attempts + 1`; defaults to retryDelayMs. */
@@ -66,7 +72,8 @@ const scrub = (column: 'body_text' | 'body_html') => sql<string>`case when holds
 
 export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const { db, transport, logger, maxAttempts, pollMs } = opts;
-  const batchSize = opts.batchSize ?? 10;
+  const batchSize = Math.max(1, opts.batchSize ?? 50);
+  const concurrency = Math.max(1, opts.concurrency ?? 4);
   const leaseMs = opts.leaseMs ?? 120_000;
   const backoff = opts.backoffMs ?? retryDelayMs;
   const inflight = new Set<Promise<number>>();
@@ -96,16 +103,18 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
 
   type Claimed = Awaited<ReturnType<typeof claim>>[number];
 
-  async function deliver(row: Claimed): Promise<void> {
-    const log = { outboxId: row.id, template: row.template };
-    const attempts = row.attempts + 1;
+  /** Sends one row; a failure is recorded here (rare, so one statement per row). Resolves true when sent. */
+  async function send(row: Claimed): Promise<boolean> {
     try {
+      await transport.send({ to: row.recipient, subject: row.subject, text: row.body_text, html: row.body_html });
+      return true;
+    } catch (err) {
+      const log = { outboxId: row.id, template: row.template };
+      const attempts = row.attempts + 1;
+      const error = describeError(err);
+      const dead = attempts >= maxAttempts;
+      const delay = dead ? 0 : backoff(attempts);
       try {
-        await transport.send({ to: row.recipient, subject: row.subject, text: row.body_text, html: row.body_html });
-      } catch (err) {
-        const error = describeError(err);
-        const dead = attempts >= maxAttempts;
-        const delay = dead ? 0 : backoff(attempts);
         await db
           .updateTable('outbox')
           .set({
@@ -118,27 +127,70 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
           .where('id', '=', row.id)
           .where('status', '=', 'pending')
           .execute();
-        if (dead) logger.error({ ...log, status: 'dead', attempts, error }, 'mail dead-lettered');
-        else logger.warn({ ...log, status: 'pending', attempts, retryInMs: delay, error }, 'mail delivery failed, will retry');
-        return;
+      } catch (recordErr) {
+        // Recording failed (database down): the lease expires and the row is tried again.
+        logger.error({ ...log, error: describeError(recordErr) }, 'mail dispatcher could not record a delivery');
+        return false;
       }
+      if (dead) logger.error({ ...log, status: 'dead', attempts, error }, 'mail dead-lettered');
+      else logger.warn({ ...log, status: 'pending', attempts, retryInMs: delay, error }, 'mail delivery failed, will retry');
+      return false;
+    }
+  }
+
+  /** One statement for every row of the batch that was sent. */
+  async function recordSent(rows: Claimed[]): Promise<void> {
+    if (rows.length === 0) return;
+    try {
       await db
         .updateTable('outbox')
-        .set({ status: 'sent', sent_at: sql<Date>`now()`, attempts, last_error: null, body_text: scrub('body_text'), body_html: scrub('body_html') })
-        .where('id', '=', row.id)
+        .set({
+          status: 'sent',
+          sent_at: sql<Date>`now()`,
+          attempts: sql<number>`attempts + 1`,
+          last_error: null,
+          body_text: scrub('body_text'),
+          body_html: scrub('body_html'),
+        })
+        .where('id', 'in', rows.map((r) => r.id))
         .where('status', '=', 'pending')
         .execute();
-      logger.info({ ...log, status: 'sent', attempts }, 'mail sent');
     } catch (err) {
-      // Recording failed (database down): the lease expires and the row is tried again.
-      logger.error({ ...log, error: describeError(err) }, 'mail dispatcher could not record a delivery');
+      // Recording failed (database down): the leases expire and the rows are sent again (at-least-once).
+      logger.error({ outboxIds: rows.map((r) => r.id), error: describeError(err) }, 'mail dispatcher could not record a delivery');
+      return;
+    }
+    for (const row of rows) logger.info({ outboxId: row.id, template: row.template, status: 'sent', attempts: row.attempts + 1 }, 'mail sent');
+  }
+
+  /** Rows claimed but not sent in time: due again at once, without counting an attempt. */
+  async function release(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      await db.updateTable('outbox').set({ next_attempt_at: sql<Date>`now()` }).where('id', 'in', ids).where('status', '=', 'pending').execute();
+    } catch (err) {
+      logger.error({ outboxIds: ids, error: describeError(err) }, 'mail dispatcher could not release unsent rows');
     }
   }
 
   async function pass(): Promise<number> {
     const rows = await claim();
-    // In parallel, so a whole batch ends within one send's timeout, well inside the lease.
-    await Promise.all(rows.map(deliver));
+    if (rows.length === 0) return 0;
+    // A send that starts later than this might outlive the lease and be delivered twice.
+    const startBy = Date.now() + leaseMs / 2;
+    const sent: Claimed[] = [];
+    const late: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < rows.length) {
+        const row = rows[next++]!;
+        if (Date.now() > startBy) late.push(row.id);
+        else if (await send(row)) sent.push(row);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
+    await recordSent(sent);
+    await release(late);
     return rows.length;
   }
 

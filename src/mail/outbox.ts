@@ -7,6 +7,7 @@ import type { Locale } from '../i18n/locales.ts';
 import type { Database } from '../store/database.ts';
 import { renderMail, type MailParams, type MailTemplate } from './templates.ts';
 import { assertSafeRecipient } from './transport.ts';
+import { insertWhere, type Effect } from '../store/guarded-write.ts';
 
 const CODE_TEMPLATES: ReadonlySet<MailTemplate> = new Set(['reset_code', 'signup_code']);
 
@@ -20,24 +21,41 @@ export interface MailRequest {
   holdsSecret: boolean;
 }
 
-export async function enqueueMail(db: Kysely<Database> | Transaction<Database>, msg: MailRequest): Promise<string> {
+function outboxRow(msg: MailRequest) {
   assertSafeRecipient(msg.recipient);
   const { subject, text, html } = renderMail(msg.template, msg.locale, msg.params);
-  const id = randomUUID();
-  await db
-    .insertInto('outbox')
-    .values({
-      id,
-      tenant_id: msg.tenantId,
-      template: msg.template,
-      recipient: msg.recipient,
-      locale: msg.locale,
-      subject,
-      body_text: text,
-      body_html: html,
-      // A code template always holds a secret, whatever the caller said: forgetting the flag must not keep codes.
-      holds_secret: msg.holdsSecret || CODE_TEMPLATES.has(msg.template),
-    })
-    .execute();
-  return id;
+  return {
+    id: randomUUID(),
+    tenant_id: msg.tenantId,
+    template: msg.template,
+    recipient: msg.recipient,
+    locale: msg.locale,
+    subject,
+    body_text: text,
+    body_html: html,
+    // A code template always holds a secret, whatever the caller said: forgetting the flag must not keep codes.
+    holds_secret: msg.holdsSecret || CODE_TEMPLATES.has(msg.template),
+  };
+}
+
+export async function enqueueMail(db: Kysely<Database> | Transaction<Database>, msg: MailRequest): Promise<string> {
+  const row = outboxRow(msg);
+  await db.insertInto('outbox').values(row).execute();
+  return row.id;
+}
+
+/** The same outbox row as an effect of a guarded write (store/guarded-write.ts): queued only if the step wins. */
+export function mailEffect(msg: MailRequest): Effect {
+  const row = outboxRow(msg);
+  return insertWhere('outbox', {
+    id: { value: row.id, type: 'uuid' },
+    tenant_id: { value: row.tenant_id, type: 'uuid' },
+    template: { value: row.template, type: 'text' },
+    recipient: { value: row.recipient, type: 'text' },
+    locale: { value: row.locale, type: 'text' },
+    subject: { value: row.subject, type: 'text' },
+    body_text: { value: row.body_text, type: 'text' },
+    body_html: { value: row.body_html, type: 'text' },
+    holds_secret: { value: row.holds_secret, type: 'boolean' },
+  });
 }

@@ -4,18 +4,39 @@
 import { randomToken, sha256 } from '../security/secrets.ts';
 import type { Services, RequestContext } from '../services.ts';
 import { findLiveSession, insertSession, revokeSession } from '../store/queries/sessions.ts';
+import { insertWhere, type Effect } from '../store/guarded-write.ts';
 
-export async function createSession(s: Services, tenantId: string, userId: string, ctx: RequestContext): Promise<string> {
+function newSession(s: Services, tenantId: string, userId: string, ctx: RequestContext) {
   const token = randomToken(16);
-  await insertSession(s.db, {
+  const row = {
     id: sha256(token),
     tenant_id: tenantId,
     user_id: userId,
     expires_at: new Date(Date.now() + s.config.sessions.ttlSeconds * 1000),
     ip: ctx.ip,
     user_agent: ctx.userAgent?.slice(0, 512) ?? null,
-  });
+  };
+  return { token, row };
+}
+
+export async function createSession(s: Services, tenantId: string, userId: string, ctx: RequestContext): Promise<string> {
+  const { token, row } = newSession(s, tenantId, userId, ctx);
+  await insertSession(s.db, row);
   return token;
+}
+
+/** A new session as an effect of a guarded write (store/guarded-write.ts): it exists only if the step wins. */
+export function sessionEffect(s: Services, tenantId: string, userId: string, ctx: RequestContext): { token: string; effect: Effect } {
+  const { token, row } = newSession(s, tenantId, userId, ctx);
+  const effect = insertWhere('sessions', {
+    id: { value: row.id, type: 'text' },
+    tenant_id: { value: row.tenant_id, type: 'uuid' },
+    user_id: { value: row.user_id, type: 'uuid' },
+    expires_at: { value: row.expires_at, type: 'timestamptz' },
+    ip: { value: row.ip, type: 'text' },
+    user_agent: { value: row.user_agent, type: 'text' },
+  });
+  return { token, effect };
 }
 
 export async function readSession(s: Services, tenantId: string, token: string | undefined) {

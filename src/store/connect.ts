@@ -9,8 +9,15 @@ import { PGliteDialect } from './pglite-dialect.ts';
 export interface Store {
   db: Db;
   kind: 'postgres' | 'pglite';
-  /** The pg pool (PostgreSQL only), shared with rate limiting. */
+  /** The pg pool (PostgreSQL only). */
   pool?: pg.Pool;
+  /** PostgreSQL only: the connection string, for connections of their own (e.g. LISTEN). */
+  url?: string;
+  /**
+   * PostgreSQL only: a few connections with synchronous_commit=off for rate-limit counters, hot rows whose
+   * locks should not wait for a WAL flush (limits/postgres-store.ts).
+   */
+  limitsDb?: Db;
   close(): Promise<void>;
 }
 
@@ -22,7 +29,19 @@ export async function openStore(options: { databaseUrl?: string; dataDir: string
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
     pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', pool, close: () => db.destroy() };
+    const limitsPool = new pg.Pool({ connectionString: options.databaseUrl, max: 4, options: '-c synchronous_commit=off' });
+    limitsPool.on('error', () => {});
+    const limitsDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: limitsPool }) });
+    return {
+      db,
+      kind: 'postgres',
+      pool,
+      url: options.databaseUrl,
+      limitsDb,
+      close: async () => {
+        await Promise.all([db.destroy(), limitsDb.destroy()]);
+      },
+    };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   let dir: string | undefined;

@@ -3,7 +3,8 @@ import { NyckelError } from '../../errors.ts';
 import type { Keys } from '../../security/secrets.ts';
 import { randomToken, safeEqual } from '../../security/secrets.ts';
 import type { Db } from '../../store/database.ts';
-import { findFlow, insertFlow, transitionFlow, type FlowRow } from '../../store/queries/flows.ts';
+import { findFlow, insertFlow, transitionFlow, transitionFlowHead, type FlowRow } from '../../store/queries/flows.ts';
+import { guardedWrite, type Effect } from '../../store/guarded-write.ts';
 
 export type { FlowRow };
 
@@ -51,6 +52,17 @@ export function checkCsrf(keys: Keys, flow: FlowRow, browserToken: string | unde
   if (!browserToken || !formToken) throw new NyckelError('csrf.invalid', 403);
   if (!safeEqual(keys.hmac('csrf', 'bind', browserToken), flow.csrf_hash)) throw new NyckelError('csrf.invalid', 403);
   if (!safeEqual(csrfTokenFor(keys, flow, browserToken), formToken)) throw new NyckelError('csrf.invalid', 403);
+}
+
+/**
+ * A compare-and-set move and the step's other writes (code, mail, audit, session…) in one statement: all of
+ * them happen, or — when a parallel request moved the flow first — none (store/guarded-write.ts).
+ */
+export async function moveFlowWith(db: Db, flow: FlowRow, to: { state: string; data: Record<string, unknown>; userId?: string | null }, effects: readonly Effect[]): Promise<FlowRow> {
+  const head = transitionFlowHead(flow.id, { state: flow.state, version: flow.version }, { state: to.state, data: to.data, ...(to.userId !== undefined ? { user_id: to.userId } : {}) });
+  const [next] = await guardedWrite<FlowRow>(db, head, effects);
+  if (!next) throw new NyckelError('flow.conflict', 409);
+  return next;
 }
 
 /** Compare-and-set move; a lost race is a 409 the caller reports as "this step was already taken". */

@@ -5,15 +5,16 @@
 // states `identify` and `code_sent`; texts are `${purpose}.code_sent` and so on.
 import { canonicaliseEmail, canonicaliseUsername } from '../../directory/canonicalise.ts';
 import type { Tenant } from '../../directory/tenants.ts';
-import { issueCode } from '../../codes/codes.ts';
-import { enqueueMail } from '../../mail/outbox.ts';
+import { prepareCode } from '../../codes/codes.ts';
+import { mailEffect } from '../../mail/outbox.ts';
 import type { MailTemplate } from '../../mail/templates.ts';
-import { audit } from '../../audit/audit.ts';
+import { auditEffect } from '../../audit/audit.ts';
+import type { Effect } from '../../store/guarded-write.ts';
 import { isLocale } from '../../i18n/locales.ts';
 import { invalidateCodesOfFlow } from '../../store/queries/verification-codes.ts';
 import type { RequestContext, Services } from '../../services.ts';
 import { msg, type UiMessage } from './ui.ts';
-import { moveFlow, type FlowRow } from './flow-store.ts';
+import { moveFlow, moveFlowWith, type FlowRow } from './flow-store.ts';
 import type { StepResult } from './step.ts';
 
 /** What differs between flows that prove a mailbox. */
@@ -41,38 +42,45 @@ const mailboxData = (flow: FlowRow) => flow.data as unknown as MailboxData;
 /**
  * Both limits are spent for every request in the same order, so throttling looks the same for any address.
  * They are shared by reset and sign-up: alternating flows does not raise what one IP or address can be sent.
+ * One step (one statement on PostgreSQL).
  */
 async function withinLimits(s: Services, tenant: Tenant, address: string, ctx: RequestContext): Promise<boolean> {
-  const byIp = await s.limits.resetRequestsPerIp.consume(`${tenant.id}:${ctx.ip}`);
-  const byAddress = await s.limits.codesPerAddress.consume(`${tenant.id}:${address}`);
-  return byIp.ok && byAddress.ok;
+  const results = await s.limits.consumeAll([
+    [s.limits.resetRequestsPerIp, `${tenant.id}:${ctx.ip}`],
+    [s.limits.codesPerAddress, `${tenant.id}:${address}`],
+  ]);
+  return results.every((r) => r.ok);
 }
 
-async function mailCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, data: MailboxData, address: string, ctx: RequestContext): Promise<FlowRow> {
-  const next = await s.db.transaction().execute(async (tx) => {
-    const code = await issueCode(tx, s.keys, {
-      tenantId: tenant.id,
-      flowId: flow.id,
-      purpose: proof.purpose,
-      address,
-      ttlSeconds: s.config.codes.ttlSeconds,
-      maxAttempts: s.config.codes.maxAttempts,
-    });
-    await enqueueMail(tx, {
-      tenantId: tenant.id,
-      template: proof.template,
-      recipient: address,
-      locale: data.locale && isLocale(data.locale) ? data.locale : 'en',
-      params: { tenantName: tenant.display_name, code, minutes: Math.round(s.config.codes.ttlSeconds / 60) },
-      holdsSecret: true,
-    });
-    const moved = await moveFlow(tx, flow, {
-      state: 'code_sent',
-      data: { ...data, email: address, codeSentAt: new Date().toISOString(), messages: [msg('info', `${proof.purpose}.code_sent`)] },
-    });
-    await audit(tx, { tenantId: tenant.id, type: `${proof.purpose}.code_sent`, result: 'success', target: `email:${address}`, details: { flow: flow.id } }, { ip: ctx.ip, userAgent: ctx.userAgent });
-    return moved;
+/**
+ * The code, its mail, the flow's move to `code_sent` and the audit rows in ONE statement (a guarded write):
+ * atomic — no mail for a code that was not stored, nothing at all when a parallel request moved the flow —
+ * and one database round trip, which is what a reset request costs most.
+ */
+async function mailCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, data: MailboxData, address: string, ctx: RequestContext, requested?: Effect): Promise<FlowRow> {
+  const { code, effects } = prepareCode(s.keys, {
+    tenantId: tenant.id,
+    flowId: flow.id,
+    purpose: proof.purpose,
+    address,
+    ttlSeconds: s.config.codes.ttlSeconds,
+    maxAttempts: s.config.codes.maxAttempts,
   });
+  const mail = mailEffect({
+    tenantId: tenant.id,
+    template: proof.template,
+    recipient: address,
+    locale: data.locale && isLocale(data.locale) ? data.locale : 'en',
+    params: { tenantName: tenant.display_name, code, minutes: Math.round(s.config.codes.ttlSeconds / 60) },
+    holdsSecret: true,
+  });
+  const sent = auditEffect({ tenantId: tenant.id, type: `${proof.purpose}.code_sent`, result: 'success', target: `email:${address}`, details: { flow: flow.id } }, { ip: ctx.ip, userAgent: ctx.userAgent });
+  const next = await moveFlowWith(
+    s.db,
+    flow,
+    { state: 'code_sent', data: { ...data, email: address, codeSentAt: new Date().toISOString(), messages: [msg('info', `${proof.purpose}.code_sent`)] } },
+    [...(requested ? [requested] : []), ...effects, mail, sent],
+  );
   s.mailQueued();
   return next;
 }
@@ -87,13 +95,14 @@ export async function sendCode(s: Services, tenant: Tenant, flow: FlowRow, proof
     const next = await moveFlow(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', invalid ?? 'email.invalid')] } });
     return { flow: next, status: 400 };
   }
-  await audit(s.db, { tenantId: tenant.id, type: `${proof.purpose}.requested`, result: 'success', target: `email:${email.value}` }, { ip: ctx.ip, userAgent: ctx.userAgent });
+  // Recorded whether or not the limits allow a code; written with the step's own move either way.
+  const requested = auditEffect({ tenantId: tenant.id, type: `${proof.purpose}.requested`, result: 'success', target: `email:${email.value}` }, { ip: ctx.ip, userAgent: ctx.userAgent });
   if (!(await withinLimits(s, tenant, email.value, ctx))) {
-    const next = await moveFlow(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', `${proof.purpose}.throttled`)] } });
+    const next = await moveFlowWith(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', `${proof.purpose}.throttled`)] } }, [requested]);
     return { flow: next, status: 429 };
   }
   const withIdentity: MailboxData = { ...data, emailDisplay: email.display, ...(username?.ok ? { username: username.value } : {}) };
-  return { flow: await mailCode(s, tenant, flow, proof, withIdentity, email.value, ctx), status: 200 };
+  return { flow: await mailCode(s, tenant, flow, proof, withIdentity, email.value, ctx, requested), status: 200 };
 }
 
 export async function resendCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, ctx: RequestContext): Promise<StepResult> {

@@ -3,12 +3,14 @@
 // (B2C-like lockout); a lock is checked before the password so a locked account cannot be probed.
 import { canonicalise, type IdentifierKind } from '../../directory/canonicalise.ts';
 import type { Tenant } from '../../directory/tenants.ts';
-import { audit } from '../../audit/audit.ts';
+import { audit, auditEffect } from '../../audit/audit.ts';
+import type { Effect } from '../../store/guarded-write.ts';
 import { findUserByIdentity, updatePasswordHash, type UserRow } from '../../store/queries/users.ts';
 import type { RequestContext, Services } from '../../services.ts';
 
 export type AuthResult =
-  | { status: 'ok'; user: UserRow }
+  /** `succeeded` is the audit row for the caller to write with its own step (one statement, see handler.ts). */
+  | { status: 'ok'; user: UserRow; succeeded: Effect }
   | { status: 'invalid' }
   | { status: 'locked'; retryAfterSeconds: number }
   | { status: 'disabled' };
@@ -30,9 +32,13 @@ export async function authenticate(
   const auditCtx = { ip: ctx.ip, userAgent: ctx.userAgent };
   const target = user ? `user:${user.id}` : `identifier:${canonical.ok ? canonical.value : 'invalid'}`;
 
-  for (const [limiter, key] of [[s.limits.signInFailuresPerAccount, acctKey], [s.limits.signInFailuresPerIp, ipKey]] as const) {
-    const state = await limiter.check(key);
-    if (!state.ok) {
+  // Both lockouts read in one step (one statement on PostgreSQL), before any password is checked.
+  const [acctState, ipState] = await s.limits.checkAll([
+    [s.limits.signInFailuresPerAccount, acctKey],
+    [s.limits.signInFailuresPerIp, ipKey],
+  ]);
+  for (const state of [acctState, ipState]) {
+    if (state && !state.ok) {
       await audit(s.db, { tenantId: tenant.id, type: 'sign_in.locked', result: 'failure', target }, auditCtx);
       return { status: 'locked', retryAfterSeconds: state.retryAfterSeconds };
     }
@@ -50,9 +56,10 @@ export async function authenticate(
     await audit(s.db, { tenantId: tenant.id, type: 'sign_in.failed', result: 'failure', target, details: { reason: 'account_disabled' } }, auditCtx);
     return { status: 'disabled' };
   }
-  await s.limits.signInFailuresPerAccount.reset(acctKey);
+  // A success clears the account's failure count; with no failures counted there is nothing to clear.
+  if (acctState?.ok && acctState.remaining < s.limits.signInFailuresPerAccount.spec.points) await s.limits.signInFailuresPerAccount.reset(acctKey);
   // Imported (bcrypt/scrypt/PBKDF2) or outdated hashes are upgraded to argon2id on the next good sign-in.
   if (verified.needsRehash) await updatePasswordHash(s.db, user.id, await s.hasher.hash(password));
-  await audit(s.db, { tenantId: tenant.id, type: 'sign_in.succeeded', result: 'success', actor: `user:${user.id}`, target }, auditCtx);
-  return { status: 'ok', user };
+  const succeeded = auditEffect({ tenantId: tenant.id, type: 'sign_in.succeeded', result: 'success', actor: `user:${user.id}`, target }, auditCtx);
+  return { status: 'ok', user, succeeded };
 }

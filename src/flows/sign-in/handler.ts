@@ -2,9 +2,9 @@
 import { NyckelError } from '../../errors.ts';
 import type { Tenant } from '../../directory/tenants.ts';
 import type { RequestContext, Services } from '../../services.ts';
-import { createSession } from '../../sessions/sessions.ts';
+import { sessionEffect } from '../../sessions/sessions.ts';
 import { msg } from '../common/ui.ts';
-import { moveFlow, type FlowRow } from '../common/flow-store.ts';
+import { moveFlow, moveFlowWith, type FlowRow } from '../common/flow-store.ts';
 import { authenticate } from './authenticate.ts';
 import { signInData } from './flow.ts';
 
@@ -34,9 +34,11 @@ export async function submitSignIn(
     case 'disabled':
       return stay('sign_in.account_disabled', 403);
     case 'ok': {
-      const done = await moveFlow(s.db, flow, { state: 'done', data: { ...data, identifier, messages: [] }, userId: result.user.id });
-      const sessionToken = await createSession(s, tenant.id, result.user.id, ctx);
-      return { flow: done, status: 200, sessionToken };
+      // Flow done, session opened and sign-in audited in one statement: all of it, or nothing if a parallel
+      // submission of this flow won.
+      const session = sessionEffect(s, tenant.id, result.user.id, ctx);
+      const done = await moveFlowWith(s.db, flow, { state: 'done', data: { ...data, identifier, messages: [] }, userId: result.user.id }, [session.effect, result.succeeded]);
+      return { flow: done, status: 200, sessionToken: session.token };
     }
   }
 }

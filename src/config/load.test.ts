@@ -1,0 +1,25 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './load.ts';
+
+describe('mail settings', () => {
+  it('default to 50 rows per pass and 4 sends (SMTP sessions) at once', () => {
+    expect(loadConfig({}).mail).toMatchObject({ batchSize: 50, concurrency: 4 });
+  });
+
+  it('are read from NYCKEL_MAIL_* without dropping the file’s other mail keys', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nyckel-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ mail: { maxAttempts: 3, batchSize: 10 } }));
+    const config = loadConfig({ NYCKEL_CONFIG: file, NYCKEL_MAIL_BATCH_SIZE: '100', NYCKEL_MAIL_CONCURRENCY: '8' });
+    expect(config.mail).toMatchObject({ maxAttempts: 3, batchSize: 100, concurrency: 8 });
+  });
+
+  it('are bounded', () => {
+    expect(() => loadConfig({ NYCKEL_MAIL_CONCURRENCY: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ NYCKEL_MAIL_CONCURRENCY: '33' })).toThrow(/mail\.concurrency/);
+    expect(() => loadConfig({ NYCKEL_MAIL_BATCH_SIZE: '501' })).toThrow(/mail\.batchSize/);
+  });
+});
