@@ -1,10 +1,11 @@
 // Outbox → dispatcher → a real SMTP session. Runs on in-memory PGlite, and on PostgreSQL too when
 // NYCKEL_TEST_DATABASE_URL is set (where the concurrent-dispatcher test uses two separate pools).
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDispatcher, type DispatcherOptions } from '../../src/mail/dispatcher.ts';
 import { enqueueMail } from '../../src/mail/outbox.ts';
-import { createSmtpTransport } from '../../src/mail/smtp-transport.ts';
+import { createSmtpTransport as createPooledSmtpTransport } from '../../src/mail/smtp-transport.ts';
 import type { MailTransport } from '../../src/mail/transport.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
 import type { Db } from '../../src/store/database.ts';
@@ -29,6 +30,17 @@ beforeEach(async () => {
   await db.deleteFrom('outbox').execute();
   sink.messages.length = 0;
 });
+
+// Pooled transports keep their SMTP sessions open: close them, or the sink's close() waits for its timeout.
+const opened: Array<{ close(): void }> = [];
+afterEach(() => {
+  for (const transport of opened.splice(0)) transport.close();
+});
+function createSmtpTransport(...args: Parameters<typeof createPooledSmtpTransport>) {
+  const transport = createPooledSmtpTransport(...args);
+  opened.push(transport);
+  return transport;
+}
 
 function recordingLogger() {
   const entries: Array<{ level: string; o: object; m?: string }> = [];
@@ -195,6 +207,122 @@ describe('mail dispatch over SMTP', () => {
     }
   });
 });
+
+describe('mail dispatch cost: sessions, statements, concurrency', () => {
+  it('delivers many mails over a few reused SMTP sessions', async () => {
+    const sessionsBefore = sink.sessions;
+    const recipients = Array.from({ length: 30 }, (_, i) => `pooled${i}@example.com`);
+    for (const [i, r] of recipients.entries()) await enqueueReset(db, r, String(200000 + i));
+    const { d } = dispatcher(createSmtpTransport(sink.url, 'no-reply@contoso.example', { poolSize: 3 }), { concurrency: 3 });
+    expect(await d.drainOnce()).toBe(30); // one batch (default batchSize 50)
+    expect(await d.drainOnce()).toBe(0);
+
+    expect(sink.messages.flatMap((m) => m.to).sort()).toEqual([...recipients].sort());
+    expect(sink.sessions - sessionsBefore).toBeLessThanOrEqual(3);
+    const rows = await db.selectFrom('outbox').select(['status', 'attempts', 'body_text', 'body_html']).execute();
+    expect(rows).toHaveLength(30);
+    for (const r of rows) expect(r).toEqual({ status: 'sent', attempts: 1, body_text: '[scrubbed]', body_html: '[scrubbed]' });
+  });
+
+  it('records a batch of sends in one UPDATE; a failed send in it stays pending for a retry', async () => {
+    const ids = [];
+    for (let i = 0; i < 6; i++) ids.push(await enqueueReset(db, `batch${i}@example.com`, String(300000 + i)));
+    const failing = 'batch3@example.com';
+    const delivered: string[] = [];
+    const transport: MailTransport = {
+      async send(msg) {
+        if (msg.to === failing) throw Object.assign(new Error('Mailbox temporarily unavailable'), { responseCode: 451 });
+        delivered.push(msg.to);
+      },
+    };
+    const counter = new StatementCounter();
+    const logger = recordingLogger();
+    const d = createDispatcher({ db: db.withPlugin(counter), transport, logger, maxAttempts: 5, pollMs: 60_000, backoffMs: () => 60_000 });
+    expect(await d.drainOnce()).toBe(6);
+
+    // claim + one UPDATE for the five sent rows + one for the failure
+    expect(counter.updates).toBe(3);
+    expect(delivered.sort()).toEqual(['batch0@example.com', 'batch1@example.com', 'batch2@example.com', 'batch4@example.com', 'batch5@example.com']);
+    for (const [i, id] of ids.entries()) {
+      const r = await row(id);
+      if (i === 3) {
+        expect(r).toMatchObject({ status: 'pending', attempts: 1, sent_at: null });
+        expect(r.last_error).toMatch(/451/);
+        expect(r.body_text).toContain(String(300000 + i)); // kept for the retry
+        expect(r.next_attempt_at.getTime()).toBeGreaterThan(Date.now() + 30_000);
+      } else {
+        expect(r).toMatchObject({ status: 'sent', attempts: 1, last_error: null, body_text: '[scrubbed]', body_html: '[scrubbed]' });
+        expect(r.sent_at).toBeInstanceOf(Date);
+      }
+    }
+    expect(logger.entries.filter((e) => e.m === 'mail sent')).toHaveLength(5);
+    expect(JSON.stringify(logger.entries)).not.toMatch(/30000\d/);
+
+    // The failed row comes back when due, and is then sent.
+    await db.updateTable('outbox').set({ next_attempt_at: new Date(Date.now() - 1000) }).where('id', '=', ids[3]!).execute();
+    const retry = createDispatcher({ db, transport: { send: async (msg) => void delivered.push(msg.to) }, logger, maxAttempts: 5, pollMs: 60_000 });
+    expect(await retry.drainOnce()).toBe(1);
+    expect(await row(ids[3]!)).toMatchObject({ status: 'sent', attempts: 2, last_error: null, body_text: '[scrubbed]' });
+    expect(delivered.filter((to) => to === failing)).toHaveLength(1);
+  });
+
+  it('keeps at most `concurrency` sends in flight', async () => {
+    for (let i = 0; i < 10; i++) await enqueueReset(db, `conc${i}@example.com`, String(400000 + i));
+    let inFlight = 0;
+    let most = 0;
+    const transport: MailTransport = {
+      async send() {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 10));
+        inFlight--;
+      },
+    };
+    const { d } = dispatcher(transport, { concurrency: 3 });
+    expect(await d.drainOnce()).toBe(10);
+    expect(most).toBe(3);
+    const statuses = await db.selectFrom('outbox').select('status').execute();
+    expect(statuses.every((s) => s.status === 'sent')).toBe(true);
+  });
+
+  it('starts no send after half the lease: rows not started are released without counting an attempt', async () => {
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await enqueueReset(db, `late${i}@example.com`, String(500000 + i)));
+    const sent: string[] = [];
+    const slow: MailTransport = {
+      async send(msg) {
+        await new Promise((r) => setTimeout(r, 1200));
+        sent.push(msg.to);
+      },
+    };
+    const { d } = dispatcher(slow, { concurrency: 1, leaseMs: 2000 });
+    expect(await d.drainOnce()).toBe(3);
+    expect(sent).toHaveLength(1);
+    const rows = await Promise.all(ids.map(row));
+    expect(rows.filter((r) => r.status === 'sent')).toHaveLength(1);
+    const released = rows.filter((r) => r.status === 'pending');
+    expect(released).toHaveLength(2);
+    for (const r of released) {
+      expect(r.attempts).toBe(0);
+      expect(r.next_attempt_at.getTime()).toBeLessThanOrEqual(Date.now());
+    }
+    // Due again at once: the next pass takes them.
+    const { d: next } = dispatcher({ send: async (msg) => void sent.push(msg.to) });
+    expect(await next.drainOnce()).toBe(2);
+    expect(new Set(sent).size).toBe(3);
+  });
+});
+
+/** Counts the UPDATE statements run through a Kysely instance. */
+class StatementCounter implements KyselyPlugin {
+  updates = 0;
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    if (args.node.kind === 'UpdateQueryNode') this.updates++;
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
 
 /** A port nothing listens on: bind an ephemeral port, then release it. */
 async function closedPort(): Promise<number> {
