@@ -1,7 +1,7 @@
 // Rate-limit counters in PostgreSQL (table rate_limits: key, points, expire in epoch ms), for several processes
 // sharing one database without Redis. Written here rather than through rate-limiter-flexible so that several
-// limits are spent or checked in ONE statement: a reset request spends two limits and a sign-in checks two,
-// and each extra round trip costs more CPU than the counting itself.
+// limits — of one request and of many concurrent requests — are spent or checked in ONE statement: a reset
+// request spends two limits and a sign-in checks two, and each round trip costs more CPU than the counting.
 //
 // Semantics match rate-limiter-flexible's fixed windows: the first spend opens a window of durationSeconds;
 // spends add up; more than `points` is refused; with blockSeconds, the spend that first goes over extends the
@@ -12,54 +12,93 @@
 // WAL flush. A crash may forget the last fraction of a second of counts, which rate limits can afford.
 import { sql } from 'kysely';
 import type { Db } from '../store/database.ts';
-import { refusedAfter, storedKey, type LimitResult, type LimitStore } from './limiter.ts';
+import { createBatcher } from '../store/batcher.ts';
+import { refusedAfter, storedKey, type LimitResult, type LimitSpec, type LimitStore } from './limiter.ts';
 
 const NEVER = sql<number>`9223372036854775807::bigint`;
 
-export function createPostgresLimitStore(db: Db): LimitStore {
-  return {
-    async consume(items) {
-      if (items.length === 0) return [];
-      const now = Date.now();
-      const ctes = items.map(({ spec, key, points }, i) => {
-        const max = spec.points;
-        const block = (spec.blockSeconds ?? 0) * 1000;
-        return sql`${sql.raw(`k${i}`)} as (
-          insert into rate_limits as r (key, points, expire)
-          values (${storedKey(spec, key)}, ${points}::int, ${now + spec.durationSeconds * 1000}::bigint)
-          on conflict (key) do update set
-            points = case when coalesce(r.expire, ${NEVER}) <= ${now}::bigint then excluded.points else r.points + excluded.points end,
-            expire = case
-              when coalesce(r.expire, ${NEVER}) <= ${now}::bigint then excluded.expire
-              when ${block}::bigint > 0 and r.points <= ${max}::int and r.points + excluded.points > ${max}::int then ${now + block}::bigint
-              else r.expire end
-          returning ${i}::int as i, points, expire)`;
-      });
-      const selects = items.map((_, i) => sql`select * from ${sql.raw(`k${i}`)}`);
-      const { rows } = await sql<{ i: number; points: number; expire: string | null }>`with ${sql.join(ctes)} ${sql.join(selects, sql` union all `)}`.execute(db);
-      const byIndex = new Map(rows.map((r) => [r.i, r]));
-      return items.map(({ spec }, i): LimitResult => {
-        const row = byIndex.get(i);
-        if (!row) throw new Error('rate limit statement returned no row');
-        if (row.points > spec.points) return refusedAfter(Number(row.expire ?? now) - now);
-        return { ok: true, remaining: spec.points - row.points };
-      });
-    },
+type Item = { spec: LimitSpec; key: string; points: number };
+type Row = { key: string; points: number; expire: string | null };
 
-    async check(items) {
-      if (items.length === 0) return [];
-      const now = Date.now();
-      const keys = items.map(({ spec, key }) => storedKey(spec, key));
-      const { rows } = await sql<{ key: string; points: number; expire: string | null }>`
-        select key, points, expire from rate_limits
-        where key in (${sql.join(keys)}) and (expire is null or expire > ${now}::bigint)`.execute(db);
-      const byKey = new Map(rows.map((r) => [r.key, r]));
-      return items.map(({ spec }, i): LimitResult => {
-        const row = byKey.get(keys[i]!);
-        if (row && row.points >= spec.points) return refusedAfter(Number(row.expire ?? now) - now);
-        return { ok: true, remaining: spec.points - (row?.points ?? 0) };
-      });
-    },
+/**
+ * Spends the items of many concurrent requests in one statement: points are added up per counter (an upsert
+ * may touch a row once), one CTE per limit. Each request's result is then its own place in that sum: the
+ * count after its points, as if the requests had run one after another in batch order.
+ */
+async function consumeBatch(db: Db, batch: Item[][]): Promise<LimitResult[][]> {
+  const now = Date.now();
+  const totals = new Map<string, { spec: LimitSpec; points: number }>();
+  for (const items of batch) {
+    for (const { spec, key, points } of items) {
+      const k = storedKey(spec, key);
+      const t = totals.get(k);
+      if (t) t.points += points;
+      else totals.set(k, { spec, points });
+    }
+  }
+  const bySpec = new Map<string, { spec: LimitSpec; rows: Array<[string, number]> }>();
+  for (const [k, { spec, points }] of totals) {
+    const group = bySpec.get(spec.name) ?? { spec, rows: [] };
+    group.rows.push([k, points]);
+    bySpec.set(spec.name, group);
+  }
+  const groups = [...bySpec.values()];
+  const ctes = groups.map(({ spec, rows }, i) => {
+    const max = spec.points;
+    const block = (spec.blockSeconds ?? 0) * 1000;
+    const values = rows.map(([k, points]) => sql`(${k}, ${points}::int, ${now + spec.durationSeconds * 1000}::bigint)`);
+    return sql`${sql.raw(`k${i}`)} as (
+      insert into rate_limits as r (key, points, expire) values ${sql.join(values)}
+      on conflict (key) do update set
+        points = case when coalesce(r.expire, ${NEVER}) <= ${now}::bigint then excluded.points else r.points + excluded.points end,
+        expire = case
+          when coalesce(r.expire, ${NEVER}) <= ${now}::bigint then excluded.expire
+          when ${block}::bigint > 0 and r.points <= ${max}::int and r.points + excluded.points > ${max}::int then ${now + block}::bigint
+          else r.expire end
+      returning key, points, expire)`;
+  });
+  const selects = groups.map((_, i) => sql`select * from ${sql.raw(`k${i}`)}`);
+  const { rows } = await sql<Row>`with ${sql.join(ctes)} ${sql.join(selects, sql` union all `)}`.execute(db);
+  const after = new Map(rows.map((r) => [r.key, r]));
+  // Walk the batch in order: each request sees the count up to and including its own points.
+  const running = new Map<string, number>();
+  return batch.map((items) =>
+    items.map(({ spec, key, points }): LimitResult => {
+      const k = storedKey(spec, key);
+      const row = after.get(k);
+      if (!row) throw new Error('rate limit statement returned no row');
+      const before = running.get(k) ?? row.points - (totals.get(k)?.points ?? 0);
+      const count = before + points;
+      running.set(k, count);
+      if (count > spec.points) return refusedAfter(Number(row.expire ?? now) - now);
+      return { ok: true, remaining: spec.points - count };
+    }),
+  );
+}
+
+async function checkBatch(db: Db, batch: Array<Array<{ spec: LimitSpec; key: string }>>): Promise<LimitResult[][]> {
+  const now = Date.now();
+  const keys = [...new Set(batch.flatMap((items) => items.map(({ spec, key }) => storedKey(spec, key))))];
+  const { rows } = await sql<Row>`
+    select key, points, expire from rate_limits
+    where key in (${sql.join(keys)}) and (expire is null or expire > ${now}::bigint)`.execute(db);
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  return batch.map((items) =>
+    items.map(({ spec, key }): LimitResult => {
+      const row = byKey.get(storedKey(spec, key));
+      if (row && row.points >= spec.points) return refusedAfter(Number(row.expire ?? now) - now);
+      return { ok: true, remaining: spec.points - (row?.points ?? 0) };
+    }),
+  );
+}
+
+export function createPostgresLimitStore(db: Db): LimitStore {
+  // Concurrent requests' spends and checks are coalesced into one statement each (store/batcher.ts).
+  const consume = createBatcher<Item[], LimitResult[]>({ run: (batch) => consumeBatch(db, batch) });
+  const check = createBatcher<Array<{ spec: LimitSpec; key: string }>, LimitResult[]>({ run: (batch) => checkBatch(db, batch) });
+  return {
+    consume: async (items) => (items.length === 0 ? [] : consume([...items])),
+    check: async (items) => (items.length === 0 ? [] : check([...items])),
 
     async reward(spec, key, points) {
       const now = Date.now();

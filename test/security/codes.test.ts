@@ -22,6 +22,19 @@ describe('verification codes', () => {
     return { flow, code: t.codeFrom(await t.waitForMail(email, { after: before })) };
   }
 
+  it('sends one code when one flow gets many parallel send_code requests: the winner writes code, mail and audit, the rest nothing', async () => {
+    const flow = await newResetFlow(t);
+    const email = 'race@example.com';
+    const results = await Promise.all(Array.from({ length: 12 }, () => submit(t, flow, { action: 'send_code', email })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status !== 200).map((r) => r.status)).toEqual(Array(11).fill(409));
+    const db = t.nyckel.store.db;
+    expect(await db.selectFrom('verification_codes').select('id').where('flow_id', '=', flow.id).execute()).toHaveLength(1);
+    expect(await db.selectFrom('outbox').select('id').where('recipient', '=', email).execute()).toHaveLength(1);
+    const events = await db.selectFrom('audit_events').select('type').where('target', '=', `email:${email}`).execute();
+    expect(events.map((e) => e.type).sort()).toEqual(['password_reset.code_sent', 'password_reset.requested']);
+  });
+
   it('is six digits, stored only as an HMAC, absent from API responses and audit', async () => {
     const { flow, code } = await flowWithCode('user@example.com');
     expect(code).toMatch(/^\d{6}$/);

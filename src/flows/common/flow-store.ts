@@ -60,7 +60,7 @@ export function checkCsrf(keys: Keys, flow: FlowRow, browserToken: string | unde
  */
 export async function moveFlowWith(db: Db, flow: FlowRow, to: { state: string; data: Record<string, unknown>; userId?: string | null }, effects: readonly Effect[]): Promise<FlowRow> {
   const head = transitionFlowHead(flow.id, { state: flow.state, version: flow.version }, { state: to.state, data: to.data, ...(to.userId !== undefined ? { user_id: to.userId } : {}) });
-  const [next] = await guardedWrite<FlowRow>(db, head, effects);
+  const [next] = await guardedWrite<FlowRow>(db, 'flows', head, effects);
   if (!next) throw new NyckelError('flow.conflict', 409);
   return next;
 }

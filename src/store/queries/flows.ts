@@ -1,9 +1,24 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.ts';
+import { batcherFor, createBatcher } from '../batcher.ts';
 
-export const findFlow = (db: Db, id: string) => db.selectFrom('flows').selectAll().where('id', '=', id).executeTakeFirst();
+const selectFlows = (db: Db, ids: string[]) => db.selectFrom('flows').selectAll().where('id', 'in', ids).execute();
 
-export type FlowRow = NonNullable<Awaited<ReturnType<typeof findFlow>>>;
+export type FlowRow = Awaited<ReturnType<typeof selectFlows>>[number];
+
+/** A flow by id. Concurrent lookups are coalesced into one statement (store/batcher.ts): this runs on every step. */
+export function findFlow(db: Db, id: string): Promise<FlowRow | undefined> {
+  const run = batcherFor(db, 'find-flow', () =>
+    createBatcher<string, FlowRow | undefined>({
+      run: async (ids) => {
+        const rows = await selectFlows(db, [...new Set(ids)]);
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        return ids.map((i) => byId.get(i));
+      },
+    }),
+  );
+  return run(id);
+}
 
 export const insertFlow = (
   db: Db,

@@ -1,0 +1,95 @@
+// The PostgreSQL rate-limit store (limits/postgres-store.ts) on a real database: PGlite by default, the
+// machine's PostgreSQL when NYCKEL_TEST_DATABASE_URL is set. The SQL is the same on both.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { createTestStore, type TestStore } from '../fixtures/test-database.ts';
+import { createPostgresLimitStore, sweepExpiredLimits } from '../../src/limits/postgres-store.ts';
+import { storedKey, type LimitSpec, type LimitStore } from '../../src/limits/limiter.ts';
+
+describe('rate limits in PostgreSQL', () => {
+  let t: TestStore;
+  let store: LimitStore;
+  const window: LimitSpec = { name: 'test-window', points: 3, durationSeconds: 60 };
+  const lockout: LimitSpec = { name: 'test-lockout', points: 2, durationSeconds: 5, blockSeconds: 600 };
+
+  beforeAll(async () => {
+    t = await createTestStore();
+    store = createPostgresLimitStore(t.store.limitsDb ?? t.store.db);
+  });
+  afterAll(() => t.cleanup());
+
+  const expire = async (spec: LimitSpec, key: string) =>
+    Number((await sql<{ expire: string }>`select expire from rate_limits where key = ${storedKey(spec, key)}`.execute(t.store.db)).rows[0]?.expire);
+
+  it('allows `points` spends per window, then refuses with a retry time inside the window', async () => {
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push((await store.consume([{ spec: window, key: 'a', points: 1 }]))[0]);
+    expect(results.slice(0, 3)).toEqual([
+      { ok: true, remaining: 2 },
+      { ok: true, remaining: 1 },
+      { ok: true, remaining: 0 },
+    ]);
+    for (const r of results.slice(3)) {
+      expect(r?.ok).toBe(false);
+      if (r && !r.ok) expect(r.retryAfterSeconds).toBeGreaterThan(50);
+    }
+    expect(await store.check([{ spec: window, key: 'a' }])).toEqual([expect.objectContaining({ ok: false })]);
+    // Another key of the same limit is untouched.
+    expect(await store.check([{ spec: window, key: 'b' }])).toEqual([{ ok: true, remaining: 3 }]);
+  });
+
+  it('spends several limits in one statement, each with its own result, in order', async () => {
+    const [x, y] = await store.consume([
+      { spec: window, key: 'multi', points: 1 },
+      { spec: lockout, key: 'multi', points: 2 },
+    ]);
+    expect(x).toEqual({ ok: true, remaining: 2 });
+    expect(y).toEqual({ ok: true, remaining: 0 });
+    const [x2, y2] = await store.consume([
+      { spec: window, key: 'multi', points: 1 },
+      { spec: lockout, key: 'multi', points: 1 },
+    ]);
+    expect(x2).toEqual({ ok: true, remaining: 1 });
+    expect(y2?.ok).toBe(false);
+  });
+
+  it('blocks for blockSeconds once a lockout limit is exceeded, and a reset lifts it', async () => {
+    for (let i = 0; i < 3; i++) await store.consume([{ spec: lockout, key: 'acct', points: 1 }]);
+    const blockedUntil = await expire(lockout, 'acct');
+    // The window was 5 s; the block stretches it to ~600 s.
+    expect(blockedUntil - Date.now()).toBeGreaterThan(590_000);
+    const [state] = await store.check([{ spec: lockout, key: 'acct' }]);
+    expect(state?.ok).toBe(false);
+    if (state && !state.ok) expect(state.retryAfterSeconds).toBeGreaterThan(590);
+    // Further failures do not stretch the block again.
+    await store.consume([{ spec: lockout, key: 'acct', points: 1 }]);
+    expect(await expire(lockout, 'acct')).toBe(blockedUntil);
+    await store.reset(lockout, 'acct');
+    expect(await store.check([{ spec: lockout, key: 'acct' }])).toEqual([{ ok: true, remaining: 2 }]);
+  });
+
+  it('gives points back with reward, never below zero', async () => {
+    await store.consume([{ spec: window, key: 'reward', points: 2 }]);
+    await store.reward(window, 'reward', 1);
+    expect(await store.check([{ spec: window, key: 'reward' }])).toEqual([{ ok: true, remaining: 2 }]);
+    await store.reward(window, 'reward', 5);
+    expect(await store.check([{ spec: window, key: 'reward' }])).toEqual([{ ok: true, remaining: 3 }]);
+  });
+
+  it('starts a fresh window once the old one has ended, and sweeps ended windows', async () => {
+    await store.consume([{ spec: window, key: 'old', points: 3 }]);
+    await sql`update rate_limits set expire = ${Date.now() - 1000}::bigint where key = ${storedKey(window, 'old')}`.execute(t.store.db);
+    expect(await store.check([{ spec: window, key: 'old' }])).toEqual([{ ok: true, remaining: 3 }]);
+    expect(await store.consume([{ spec: window, key: 'old', points: 1 }])).toEqual([{ ok: true, remaining: 2 }]);
+    await sql`update rate_limits set expire = ${Date.now() - 1000}::bigint where key = ${storedKey(window, 'old')}`.execute(t.store.db);
+    await sweepExpiredLimits(t.store.db);
+    const left = await sql<{ n: string }>`select count(*) as n from rate_limits where key = ${storedKey(window, 'old')}`.execute(t.store.db);
+    expect(Number(left.rows[0]?.n)).toBe(0);
+  });
+
+  it('counts exactly under parallel spends of one key', async () => {
+    const spec: LimitSpec = { name: 'test-parallel', points: 10, durationSeconds: 60 };
+    const results = await Promise.all(Array.from({ length: 25 }, () => store.consume([{ spec, key: 'p', points: 1 }])));
+    expect(results.filter(([r]) => r?.ok)).toHaveLength(10);
+  });
+});
