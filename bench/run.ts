@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const server: ServerProcess = await startServer({ dataDir, secret, smtpUrl: smtp.url, config: serverConfig, ...(db.url ? { databaseUrl: db.url } : {}) });
   cleanups.push(() => server.stop());
   serverLogFile = server.logFile;
-  log(`server pid ${server.pid} at ${server.url}`);
+  log(`server pid ${server.pid} at ${server.url} (${server.pids().length} process${server.pids().length === 1 ? '' : 'es'})`);
   const load: Child = await forkChild('children/load.ts');
   cleanups.push(() => load.close());
   await load.call('init', { base: server.url });
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   // processes), and `other`: whatever else kept the machine busy meanwhile.
   const pgPids = async () => (adminUrl && db.name ? postgresPids(adminUrl, db.name) : []);
   async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; cpu: CpuUse }> {
-    const groups = { server: [server.pid], load: [load.pid], smtpSink: [sink.pid], ...(adminUrl ? { postgres: await pgPids() } : {}) };
+    const groups = { server: server.pids(), load: [load.pid], smtpSink: [sink.pid], ...(adminUrl ? { postgres: await pgPids() } : {}) };
     const a = cpuSnapshot(groups);
     const result = await fn();
     const after = { ...groups, ...(adminUrl ? { postgres: [...new Set([...(groups.postgres ?? []), ...(await pgPids())])] } : {}) };

@@ -1,6 +1,6 @@
 // Process accounting from /proc (Linux): CPU time per process, the machine's total CPU use (to tell how much
 // other work shared the machine during a run), and peak RSS.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
@@ -26,6 +26,27 @@ export function machineBusyMs(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A process and all its descendants (the server's cluster workers), from /proc. */
+export function processTree(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    return [root];
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parentOf) if (ppid === tree[i]) tree.push(pid);
+  return tree;
 }
 
 /** VmHWM (peak resident set) of a live process, in KiB. */

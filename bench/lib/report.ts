@@ -149,7 +149,7 @@ export function printReport(r: Results): boolean {
   out.push(
     `Mail (SMTP sink): ${r.mail.delivered} of ${r.mail.expected} delivered, ${r.mail.withCode} with a code, ${r.mail.smtpSessions} SMTP sessions` +
       (r.mail.backlogAtEnd ? `; ${r.mail.backlogAtEnd} still queued at the end, delivering ${f(r.mail.deliveryPerSecond)}/s` : ''),
-    `Peak RSS of the server process: ${r.peakRssMiB !== undefined ? `${f(r.peakRssMiB)} MiB` : 'n/a (no /proc)'}`,
+    `Peak RSS of the server (sum over its processes): ${r.peakRssMiB !== undefined ? `${f(r.peakRssMiB)} MiB` : 'n/a (no /proc)'}`,
     `Total run time: ${f(r.totalSeconds)} s`,
     '',
   );

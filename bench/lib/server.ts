@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { peakRssKiB } from './proc.ts';
+import { peakRssKiB, processTree } from './proc.ts';
 
 const nyckelBin = fileURLToPath(new URL('../../bin/nyckel.mjs', import.meta.url));
 
@@ -13,6 +13,9 @@ export interface ServerProcess {
   url: string;
   pid: number;
   logFile: string;
+  /** The server's processes: the one started, and its cluster workers. */
+  pids(): number[];
+  /** Sum of the peak resident sets of the server's processes. */
   peakRssKiB(): number | undefined;
   stop(): Promise<number | null>;
 }
@@ -65,8 +68,9 @@ export async function startServer(opts: { dataDir: string; secret: string; datab
   for (;;) {
     if (exitCode !== undefined) throw new Error(`server exited during start (code ${exitCode}):\n${tail(logFile)}`);
     try {
+      // Ready = answering, and the banner printed (with several workers: once every worker listens).
       const res = await fetch(`${url}/readyz`);
-      if (res.ok) break;
+      if (res.ok && readFileSync(logFile, 'utf8').includes('Nyckel is running')) break;
     } catch {
       // not listening yet
     }
@@ -81,7 +85,11 @@ export async function startServer(opts: { dataDir: string; secret: string; datab
     url,
     pid,
     logFile,
-    peakRssKiB: () => peakRssKiB(pid),
+    pids: () => processTree(pid),
+    peakRssKiB: () => {
+      const peaks = processTree(pid).map(peakRssKiB);
+      return peaks.every((p) => p === undefined) ? undefined : peaks.reduce<number>((a, b) => a + (b ?? 0), 0);
+    },
     async stop() {
       if (exitCode !== undefined) return exitCode;
       stopping = true;

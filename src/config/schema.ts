@@ -15,6 +15,11 @@ export const configSchema = z.object({
   dataDir: z.string().default('./nyckel-data'),
   /** postgres://… to use PostgreSQL; empty = embedded PGlite in dataDir. */
   databaseUrl: z.string().optional(),
+  /**
+   * Server processes (node:cluster workers sharing the port). `auto` = one per CPU. Only with PostgreSQL:
+   * the embedded database admits one process. Default 1.
+   */
+  workers: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).optional(),
   /** Max pg pool size per process. */
   databasePoolSize: z.coerce.number().int().min(1).max(200).default(10),
   /** smtp://user:pass@host:port (or smtps://); empty = dev inbox at /dev/mail. */

@@ -1,60 +1,140 @@
-// One statement for a whole step: a compare-and-set "head" (e.g. moving a flow from the state it was read in)
-// plus the writes that must happen with it and only with it (a code, its mail, audit rows, a session):
+// One statement for a whole step of a flow: the flow's compare-and-set move (from the state and version it was
+// read in) plus the writes that must happen with it and only with it — a code, its mail, audit rows, a
+// session — as "effects". Steps of concurrent requests are coalesced (store/batcher.ts) into the same
+// statement, so one statement and one commit serve many requests:
 //
-//   with h0 as (update … where <still as read> returning *),
-//        h0e0 as (insert … select … where exists (select 1 from h0)),
-//        h0e1 as (…)
-//   select 0 as __batch, h0.* from h0
+//   with h as (update flows f set … from (values (0, id0, …), (1, id1, …)) v(__batch, id, …)
+//              where f.id = v.id and f.state = v.from_state and f.version = v.from_version and f.expires_at > now
+//              returning v.__batch, f.*),
+//        e0 as (insert into audit_events (…) select … from (values (0, …), (1, …)) x(__batch, …)
+//               where x.__batch in (select __batch from h)),
+//        e1 as (update verification_codes t set … from (values …) x(__batch, …)
+//               where t.flow_id = x.flow_id and … and x.__batch in (select __batch from h))
+//   select * from h
 //
-// PostgreSQL runs every data-modifying CTE exactly once, in one snapshot and one implicit transaction, so the
-// step is atomic: when the head matches no row (a parallel request won), nothing else is written either.
-// Steps of concurrent requests are coalesced (store/batcher.ts): h0…, h1…, h2… side by side in one statement,
-// each guarded by its own head, so one statement and one commit serve many requests. Two heads on one row in
-// one statement behave as two racing requests: PostgreSQL applies the first and skips the other (it sees the
-// row already changed by this command), whose effects then do not run.
-//
-// Effects see the snapshot from before the statement, so e.g. "supersede the flow's live codes" and "insert
-// the new code" in one statement never touch each other's rows.
+// Effects of one kind (same table and columns) from every step share one INSERT or UPDATE, tagged by step;
+// each runs only for steps whose move won. PostgreSQL runs every data-modifying CTE exactly once, in one
+// snapshot and one transaction, so each step is atomic: when its move matches no row (a parallel request
+// moved the flow first), none of its effects are written. Effects see the snapshot from before the
+// statement, so "supersede the flow's live codes" and "insert the new code" never touch each other's rows.
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from './database.ts';
+import type { FlowRow } from './queries/flows.ts';
 import { batcherFor, createBatcher } from './batcher.ts';
 
-/** A write that runs only when the head wrote a row: `guard` is the SQL condition to put in its WHERE. */
-export type Effect = (guard: RawBuilder<unknown>) => RawBuilder<unknown>;
+/** A value with the SQL type it is cast to (parameters in VALUES lists carry no type of their own). */
+export interface Typed {
+  value: unknown;
+  type: string;
+}
+
+export type Effect =
+  /** Insert this row. */
+  | { kind: 'insert'; table: string; row: Record<string, Typed> }
+  /** `update table set <set> where <match columns equal> and <also>` (also: constant SQL, no input). */
+  | { kind: 'update'; table: string; set: Record<string, Typed>; match: Record<string, Typed>; also?: string };
+
+export interface FlowMove {
+  id: string;
+  from: { state: string; version: number };
+  to: { state: string; data: Record<string, unknown>; userId?: string | null };
+}
 
 interface Step {
-  head: RawBuilder<unknown>;
+  move: FlowMove;
   effects: readonly Effect[];
 }
 
-async function runSteps<Row>(db: Db, steps: Step[]): Promise<Row[][]> {
-  const ctes: Array<RawBuilder<unknown>> = [];
-  const selects: Array<RawBuilder<unknown>> = [];
-  steps.forEach(({ head, effects }, i) => {
-    const h = sql.raw(`h${i}`);
-    const guard = sql`exists (select 1 from ${h})`;
-    ctes.push(sql`${h} as (${head})`);
-    effects.forEach((effect, j) => ctes.push(sql`${sql.raw(`h${i}e${j}`)} as (${effect(guard)})`));
-    selects.push(sql`select ${sql.lit(i)}::int as __batch, ${h}.* from ${h}`);
+export const insertWhere = (table: string, row: Record<string, Typed>): Effect => ({ kind: 'insert', table, row });
+
+const values = (rows: Array<RawBuilder<unknown>[]>) => sql.join(rows.map((r) => sql`(${sql.join(r)})`));
+const cast = (t: Typed) => sql`${t.value}::${sql.raw(t.type)}`;
+const ident = (name: string) => sql.ref(name);
+
+function headCte(steps: Step[], now: Date): RawBuilder<unknown> {
+  const rows = steps.map(({ move }, i) => [
+    sql`${sql.lit(i)}::int`,
+    sql`${move.id}::text`,
+    sql`${move.from.state}::text`,
+    sql`${move.from.version}::int`,
+    sql`${move.to.state}::text`,
+    sql`${JSON.stringify(move.to.data)}::jsonb`,
+    sql`${move.to.userId !== undefined}::boolean`,
+    sql`${move.to.userId ?? null}::uuid`,
+  ]);
+  return sql`h as (
+    update flows f set state = v.state, data = v.data, user_id = case when v.set_user then v.user_id else f.user_id end,
+      version = f.version + 1, updated_at = ${now}::timestamptz
+    from (values ${values(rows)}) as v(__batch, id, from_state, from_version, state, data, set_user, user_id)
+    where f.id = v.id and f.state = v.from_state and f.version = v.from_version and f.expires_at > ${now}::timestamptz
+    returning v.__batch, f.*)`;
+}
+
+/** Effects of all steps grouped by shape: one statement part per table and column set. */
+function effectCtes(steps: Step[]): Array<RawBuilder<unknown>> {
+  const groups = new Map<string, { effect: Effect; rows: Array<{ step: number; effect: Effect }> }>();
+  steps.forEach(({ effects }, step) => {
+    for (const effect of effects) {
+      const shape =
+        effect.kind === 'insert'
+          ? `i:${effect.table}:${Object.entries(effect.row).map(([c, t]) => `${c}/${t.type}`)}`
+          : `u:${effect.table}:${Object.entries(effect.set).map(([c, t]) => `${c}/${t.type}`)}:${Object.entries(effect.match).map(([c, t]) => `${c}/${t.type}`)}:${effect.also ?? ''}`;
+      const group = groups.get(shape) ?? { effect, rows: [] };
+      group.rows.push({ step, effect });
+      groups.set(shape, group);
+    }
   });
-  const { rows } = await sql<Row & { __batch: number }>`with ${sql.join(ctes)} ${sql.join(selects, sql` union all `)}`.execute(db);
-  const out: Row[][] = steps.map(() => []);
-  for (const { __batch, ...row } of rows) out[__batch]?.push(row as Row);
+  const won = sql`x.__batch in (select __batch from h)`;
+  return [...groups.values()].map(({ effect, rows }, g) => {
+    const name = sql.raw(`e${g}`);
+    if (effect.kind === 'insert') {
+      const columns = Object.keys(effect.row);
+      const data = rows.map(({ step, effect: e }) => [sql`${sql.lit(step)}::int`, ...columns.map((c) => cast((e as typeof effect).row[c]!))]);
+      return sql`${name} as (insert into ${sql.table(effect.table)} (${sql.join(columns.map(ident))})
+        select ${sql.join(columns.map((c) => sql.ref(`x.${c}`)))} from (values ${values(data)}) as x(__batch, ${sql.join(columns.map(ident))}) where ${won})`;
+    }
+    const setCols = Object.keys(effect.set);
+    const matchCols = Object.keys(effect.match);
+    const alias = (c: string) => `m_${c}`;
+    const data = rows.map(({ step, effect: e }) => {
+      const u = e as typeof effect;
+      return [sql`${sql.lit(step)}::int`, ...setCols.map((c) => cast(u.set[c]!)), ...matchCols.map((c) => cast(u.match[c]!))];
+    });
+    return sql`${name} as (update ${sql.table(effect.table)} t set ${sql.join(setCols.map((c) => sql`${ident(c)} = ${sql.ref(`x.${c}`)}`))}
+      from (values ${values(data)}) as x(__batch, ${sql.join([...setCols.map(ident), ...matchCols.map((c) => ident(alias(c)))])})
+      where ${sql.join(matchCols.map((c) => sql`${sql.ref(`t.${c}`)} = ${sql.ref(`x.${alias(c)}`)}`), sql` and `)}${effect.also ? sql` and ${sql.raw(effect.also)}` : sql``} and ${won})`;
+  });
+}
+
+async function runSteps(db: Db, steps: Step[]): Promise<Array<FlowRow | undefined>> {
+  // One move per flow per statement; a second step on the same flow (a racing request) goes in a second
+  // statement, where its compare-and-set sees the first one's result and fails as it should.
+  const first: Step[] = [];
+  const later: number[] = [];
+  const seen = new Set<string>();
+  steps.forEach((step, i) => {
+    if (seen.has(step.move.id)) later.push(i);
+    else {
+      seen.add(step.move.id);
+      first.push(step);
+    }
+  });
+  const now = new Date();
+  const { rows } = await sql<FlowRow & { __batch: number }>`with ${sql.join([headCte(first, now), ...effectCtes(first)])} select * from h`.execute(db);
+  const byStep: Array<FlowRow | undefined> = first.map(() => undefined);
+  for (const { __batch, ...row } of rows) byStep[__batch] = row as FlowRow;
+  const out: Array<FlowRow | undefined> = [];
+  let f = 0;
+  for (let i = 0; i < steps.length; i++) if (!later.includes(i)) out[i] = byStep[f++];
+  for (const i of later) out[i] = (await runSteps(db, [steps[i]!]))[0];
   return out;
 }
 
 /**
- * Runs `head` (an UPDATE/INSERT … RETURNING on table `table`) and its effects in one statement, coalesced
- * with concurrent steps on the same table; resolves to head's rows.
+ * Moves a flow (compare-and-set) and writes `effects` with it, in one statement coalesced with concurrent
+ * steps. Resolves to the moved flow, or undefined when the flow was no longer as read (nothing was written).
  */
-export function guardedWrite<Row>(db: Db, table: string, head: RawBuilder<unknown>, effects: readonly Effect[]): Promise<Row[]> {
-  const run = batcherFor(db, `guarded-write:${table}`, () => createBatcher<Step, Row[]>({ run: (steps) => runSteps<Row>(db, steps), maxBatch: 32 }));
-  return run({ head, effects });
-}
-
-/** An INSERT of one row that runs only under the guard. Values are cast to the given column types. */
-export function insertWhere(table: string, row: Record<string, { value: unknown; type: string }>): Effect {
-  const columns = Object.keys(row);
-  const values = columns.map((c) => sql`${row[c]!.value}::${sql.raw(row[c]!.type)}`);
-  return (guard) => sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) select ${sql.join(values)} where ${guard}`;
+export function moveFlowAndWrite(db: Db, move: FlowMove, effects: readonly Effect[]): Promise<FlowRow | undefined> {
+  const run = batcherFor(db, 'flow-steps', () => createBatcher<Step, FlowRow | undefined>({ run: (steps) => runSteps(db, steps), maxBatch: 32 }));
+  return run({ move, effects });
 }

@@ -35,6 +35,27 @@ describe('verification codes', () => {
     expect(events.map((e) => e.type).sort()).toEqual(['password_reset.code_sent', 'password_reset.requested']);
   });
 
+  it('keeps parallel requests of different flows apart: each flow gets its own code, its mail, and only its code verifies it', async () => {
+    const emails = Array.from({ length: 8 }, (_, i) => `apart-${i}@example.com`);
+    const flows = await Promise.all(emails.map(() => newResetFlow(t)));
+    const before = t.mail.length;
+    // Sent together, these coalesce into shared statements (store/guarded-write.ts).
+    const sent = await Promise.all(flows.map((flow, i) => submit(t, flow, { action: 'send_code', email: emails[i] })));
+    expect(sent.map((r) => r.json.state)).toEqual(emails.map(() => 'code_sent'));
+    const codes = await Promise.all(emails.map(async (email) => t.codeFrom(await t.waitForMail(email, { after: before }))));
+    const db = t.nyckel.store.db;
+    for (const [i, flow] of flows.entries()) {
+      const rows = await db.selectFrom('verification_codes').select(['address']).where('flow_id', '=', flow.id).execute();
+      expect(rows).toEqual([{ address: emails[i] }]);
+    }
+    // Another flow's code is wrong here; its own is right.
+    const other = await submit(t, flows[0]!, { action: 'verify_code', code: codes[1] === codes[0] ? wrongCode(codes[0]!) : codes[1] });
+    expect(other.json.state).toBe('code_sent');
+    const own = await Promise.all(flows.map((flow, i) => submit(t, flow, { action: 'verify_code', code: codes[i] })));
+    // Mailbox proven; these addresses have no account, so the flow ends at "unavailable".
+    expect(own.map((r) => r.json.state)).toEqual(emails.map(() => 'unavailable'));
+  });
+
   it('is six digits, stored only as an HMAC, absent from API responses and audit', async () => {
     const { flow, code } = await flowWithCode('user@example.com');
     expect(code).toMatch(/^\d{6}$/);

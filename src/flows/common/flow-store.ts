@@ -3,8 +3,8 @@ import { NyckelError } from '../../errors.ts';
 import type { Keys } from '../../security/secrets.ts';
 import { randomToken, safeEqual } from '../../security/secrets.ts';
 import type { Db } from '../../store/database.ts';
-import { findFlow, insertFlow, transitionFlow, transitionFlowHead, type FlowRow } from '../../store/queries/flows.ts';
-import { guardedWrite, type Effect } from '../../store/guarded-write.ts';
+import { findFlow, insertFlow, transitionFlow, type FlowRow } from '../../store/queries/flows.ts';
+import { moveFlowAndWrite, type Effect } from '../../store/guarded-write.ts';
 
 export type { FlowRow };
 
@@ -59,8 +59,7 @@ export function checkCsrf(keys: Keys, flow: FlowRow, browserToken: string | unde
  * them happen, or — when a parallel request moved the flow first — none (store/guarded-write.ts).
  */
 export async function moveFlowWith(db: Db, flow: FlowRow, to: { state: string; data: Record<string, unknown>; userId?: string | null }, effects: readonly Effect[]): Promise<FlowRow> {
-  const head = transitionFlowHead(flow.id, { state: flow.state, version: flow.version }, { state: to.state, data: to.data, ...(to.userId !== undefined ? { user_id: to.userId } : {}) });
-  const [next] = await guardedWrite<FlowRow>(db, 'flows', head, effects);
+  const next = await moveFlowAndWrite(db, { id: flow.id, from: { state: flow.state, version: flow.version }, to }, effects);
   if (!next) throw new NyckelError('flow.conflict', 409);
   return next;
 }

@@ -51,18 +51,6 @@ export const transitionFlow = (
     .returningAll()
     .executeTakeFirst();
 
-/**
- * The same compare-and-set move as `transitionFlow`, as the head of a guarded write (store/guarded-write.ts):
- * the step's other writes happen in the same statement, and only when this move wins.
- */
-export function transitionFlowHead(id: string, from: { state: string; version: number }, to: { state: string; data: Record<string, unknown>; user_id?: string | null }) {
-  const now = new Date();
-  const userId = to.user_id !== undefined ? sql`, user_id = ${to.user_id}::uuid` : sql``;
-  return sql`update flows set state = ${to.state}, data = ${JSON.stringify(to.data)}::jsonb${userId}, version = version + 1, updated_at = ${now}::timestamptz
-    where id = ${id} and state = ${from.state} and version = ${from.version}::int and expires_at > ${now}::timestamptz
-    returning *`;
-}
-
 /** Ends every pending flow of a user (after a password change): they expire now. */
 export const expireFlowsOfUser = (db: Db, userId: string, exceptId?: string) => {
   let q = db.updateTable('flows').set({ expires_at: new Date(0), updated_at: new Date() }).where('user_id', '=', userId).where('expires_at', '>', new Date());

@@ -15,7 +15,7 @@ export async function insertCode(
 export function insertCodeEffects(row: { id: string; tenant_id: string; flow_id: string; purpose: string; address: string; code_hmac: string; max_attempts: number; expires_at: Date }): Effect[] {
   const now = new Date();
   return [
-    (guard) => sql`update verification_codes set superseded_at = ${now}::timestamptz where flow_id = ${row.flow_id} and superseded_at is null and consumed_at is null and ${guard}`,
+    { kind: 'update', table: 'verification_codes', set: { superseded_at: { value: now, type: 'timestamptz' } }, match: { flow_id: { value: row.flow_id, type: 'text' } }, also: 't.superseded_at is null and t.consumed_at is null' },
     insertWhere('verification_codes', {
       id: { value: row.id, type: 'uuid' },
       tenant_id: { value: row.tenant_id, type: 'uuid' },
