@@ -19,6 +19,7 @@ import { createLimits } from './limits/limits.ts';
 import { sweepExpiredLimits } from './limits/postgres-store.ts';
 import { listenForDirectoryChanges } from './directory/config-cache.ts';
 import { createDispatcher, type Dispatcher } from './mail/dispatcher.ts';
+import { startDispatcherThread } from './mail/threaded-dispatcher.ts';
 import { createSmtpTransport } from './mail/smtp-transport.ts';
 import { createDevInboxTransport } from './mail/dev-inbox.ts';
 import { registerDevInbox } from './mail/dev-inbox-routes.ts';
@@ -71,9 +72,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const { maxAttempts, pollMs, batchSize, concurrency } = config.mail;
   // One SMTP session per send in flight: the pool size and the dispatcher's concurrency are one setting.
-  const smtp = !options.transport && config.smtpUrl ? createSmtpTransport(config.smtpUrl, config.mailFrom, { poolSize: concurrency }) : undefined;
-  const transport = options.transport ?? smtp ?? createDevInboxTransport(store.db, (line) => log.info(line));
-  const dispatcher = createDispatcher({ db: store.db, transport, logger: log, maxAttempts, pollMs, batchSize, concurrency });
+  // With PostgreSQL the dispatcher runs on its own thread (mail/dispatcher-thread.ts), so building and sending
+  // messages does not take turns with requests; embedded PGlite (one connection) and injected transports keep
+  // it in process.
+  const threaded = !options.transport && store.url && config.mail.thread;
+  const smtp = !threaded && !options.transport && config.smtpUrl ? createSmtpTransport(config.smtpUrl, config.mailFrom, { poolSize: concurrency }) : undefined;
+  const dispatcher: Dispatcher = threaded
+    ? await startDispatcherThread(config, store.url!, log)
+    : createDispatcher({ db: store.db, transport: options.transport ?? smtp ?? createDevInboxTransport(store.db, (line) => log.info(line)), logger: log, maxAttempts, pollMs, batchSize, concurrency });
 
   const services: Services = { config, db: store.db, keys, hasher, limits, log, mailQueued: () => dispatcher.wake(), afterPasswordChange: [] };
 

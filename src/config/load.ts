@@ -14,6 +14,7 @@ const envMap: Record<string, string> = {
   NYCKEL_MAIL_FROM: 'mailFrom',
   NYCKEL_MAIL_BATCH_SIZE: 'mail.batchSize',
   NYCKEL_MAIL_CONCURRENCY: 'mail.concurrency',
+  NYCKEL_MAIL_THREAD: 'mail.thread',
   NYCKEL_REDIS_URL: 'redisUrl',
   NYCKEL_SECRET: 'secret',
   NYCKEL_TRUST_PROXY: 'trustProxy',

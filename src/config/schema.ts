@@ -92,6 +92,8 @@ export const configSchema = z.object({
       batchSize: z.coerce.number().int().min(1).max(500).default(50),
       /** Sends in flight at once, and the number of SMTP sessions kept open (each carries many messages). */
       concurrency: z.coerce.number().int().min(1).max(32).default(4),
+      /** With PostgreSQL, run the dispatcher on a thread of its own (off the request thread). */
+      thread: bool.default(true),
     })
     .prefault({}),
 });

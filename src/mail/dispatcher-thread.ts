@@ -1,0 +1,45 @@
+// The mail dispatcher on a thread of its own (PostgreSQL only): building and sending messages (MIME, SMTP)
+// costs as much main-thread time as serving the request that queued them, so with a real database the
+// dispatcher runs here, with its own small pool and transport, and the request thread only wakes it.
+// Started by threaded-dispatcher.ts; speaks with it through messages: start, wake, drain (→ drained n),
+// stop (→ stopped).
+import { parentPort, workerData } from 'node:worker_threads';
+import { pino } from 'pino';
+import type { Config } from '../config/schema.ts';
+import { openStore } from '../store/connect.ts';
+import { createDispatcher } from './dispatcher.ts';
+import { createSmtpTransport } from './smtp-transport.ts';
+import { createDevInboxTransport } from './dev-inbox.ts';
+
+export type ToThread = { type: 'start' } | { type: 'wake' } | { type: 'drain'; id: number } | { type: 'stop' };
+export type FromThread = { type: 'ready' } | { type: 'drained'; id: number; count?: number; error?: string } | { type: 'stopped' };
+
+const { config, databaseUrl } = workerData as { config: Config; databaseUrl: string };
+const port = parentPort;
+if (!port) throw new Error('dispatcher-thread runs as a worker thread');
+const log = pino({ level: config.logLevel }).child({ thread: 'mail' });
+const { maxAttempts, pollMs, batchSize, concurrency } = config.mail;
+const store = await openStore({ databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+const smtp = config.smtpUrl ? createSmtpTransport(config.smtpUrl, config.mailFrom, { poolSize: concurrency }) : undefined;
+const transport = smtp ?? createDevInboxTransport(store.db, (line) => log.info(line));
+const dispatcher = createDispatcher({ db: store.db, transport, logger: log, maxAttempts, pollMs, batchSize, concurrency });
+const send = (m: FromThread) => port.postMessage(m);
+
+port.on('message', (m: ToThread) => {
+  if (m.type === 'start') dispatcher.start();
+  else if (m.type === 'wake') dispatcher.wake();
+  else if (m.type === 'drain')
+    dispatcher.drainOnce().then(
+      (count) => send({ type: 'drained', id: m.id, count }),
+      (err: unknown) => send({ type: 'drained', id: m.id, error: String(err) }),
+    );
+  else if (m.type === 'stop')
+    void (async () => {
+      await dispatcher.stop();
+      smtp?.close();
+      await store.close();
+      send({ type: 'stopped' });
+      port.close();
+    })();
+});
+send({ type: 'ready' });
