@@ -25,7 +25,7 @@ export type Batched<I, O> = (item: I) => Promise<O>;
 
 export function createBatcher<I, O>(opts: BatcherOptions<I, O>): Batched<I, O> {
   const maxBatch = opts.maxBatch ?? 64;
-  const maxInflight = opts.maxInflight ?? 4;
+  const maxInflight = opts.maxInflight ?? 1;
   let queue: Array<Pending<I, O>> = [];
   let scheduled = false;
   let inflight = 0;
