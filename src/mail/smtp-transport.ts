@@ -1,16 +1,15 @@
-// SMTP delivery through nodemailer. nodemailer builds and encodes every header itself; we add a strict
-// recipient check (one plain address) and turn off its file/URL loading, so no message field can make it
-// read local files or fetch URLs.
+// SMTP delivery through nodemailer's pooled SMTP client. The message itself is built by mime.ts (with
+// nodemailer's encoders) and handed over raw; we add a strict recipient check (one plain address) and turn
+// off nodemailer's file/URL loading, so no message field can make it read local files or fetch URLs.
 //
 // Cheap per message, in CPU and in socket writes (each one wakes the SMTP server):
 //  - pooled: up to `poolSize` SMTP sessions stay open and carry many messages each, so a message costs MAIL,
 //    RCPT, DATA and the body on a warm session instead of a TCP (and TLS) handshake, greeting, EHLO and AUTH of
 //    its own. The dispatcher keeps at most `poolSize` sends in flight (see dispatcher.ts);
 //  - TCP_NODELAY, and the body built into one buffer before it is sent: 4 writes per message instead of 13.
-import { randomUUID } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { buildMime } from './mime.ts';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { assertSafeRecipient, type MailTransport, type OutgoingMail } from './transport.ts';
 
@@ -46,20 +45,8 @@ export function createSmtpTransport(smtpUrl: string, from: string, options: Smtp
   return {
     async send(msg: OutgoingMail) {
       assertSafeRecipient(msg.to);
-      // Built into one buffer first, so the body leaves in one socket write rather than one per MIME part.
-      const raw = await new MailComposer({
-        // Same shape as nodemailer's own, from one randomUUID rather than five randomBytes calls.
-        messageId: `<${randomUUID()}@${messageIdDomain}>`,
-        from,
-        to: msg.to,
-        subject: msg.subject.replace(/[\r\n]+/g, ' '),
-        text: msg.text,
-        html: msg.html,
-        disableFileAccess: true,
-        disableUrlAccess: true,
-      })
-        .compile()
-        .build();
+      // Built into one buffer first (mime.ts), so the body leaves in one socket write.
+      const raw = buildMime({ from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, messageIdDomain });
       await transporter.sendMail({ envelope: { from: envelopeFrom, to: [msg.to] }, raw, disableFileAccess: true, disableUrlAccess: true });
     },
     /** Closes the idle sessions at once, and each busy one when its message is done; later sends fail. */
