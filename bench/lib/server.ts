@@ -45,6 +45,7 @@ export async function startServer(opts: { dataDir: string; secret: string; datab
     NYCKEL_CONFIG: configFile,
     ...(opts.databaseUrl ? { NYCKEL_DATABASE_URL: opts.databaseUrl } : {}),
     ...(opts.smtpUrl ? { NYCKEL_SMTP_URL: opts.smtpUrl } : {}),
+    ...(process.env.BENCH_SERVER_WORKERS ? { NYCKEL_WORKERS: process.env.BENCH_SERVER_WORKERS } : {}),
   });
   const logFile = join(opts.dataDir, 'server.log');
   const fd = openSync(logFile, 'a');
