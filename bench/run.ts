@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     // Generous limits: this measures throughput, not throttling (the limiters still run on every request).
     limits: { codesPerAddressPerHour: big, resetRequestsPerIp: big, signInFailuresPerAccount: big, signInFailuresPerIp: big },
     flows: { ttlSeconds: 3600 },
+    ...(env.BENCH_HASH_CONCURRENCY ? { hashing: { concurrency: Number(env.BENCH_HASH_CONCURRENCY) } } : {}),
   };
   const secret = randomBytes(32).toString('base64url');
   const server: ServerProcess = await startServer({ dataDir, secret, smtpUrl: smtp.url, config: serverConfig, ...(db.url ? { databaseUrl: db.url } : {}) });

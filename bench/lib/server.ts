@@ -1,5 +1,5 @@
 // The Nyckel server under test, as a separate process started the way an operator starts it
-// (`node bin/nyckel.mjs start`), configured only through NYCKEL_* variables and a NYCKEL_CONFIG file.
+// (`node bin/nyckel.cjs start`), configured only through NYCKEL_* variables and a NYCKEL_CONFIG file.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { peakRssKiB, processTree } from './proc.ts';
 
-const nyckelBin = fileURLToPath(new URL('../../bin/nyckel.mjs', import.meta.url));
+const nyckelBin = fileURLToPath(new URL('../../bin/nyckel.cjs', import.meta.url));
 
 export interface ServerProcess {
   url: string;

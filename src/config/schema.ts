@@ -76,7 +76,7 @@ export const configSchema = z.object({
     .prefault({}),
   hashing: z
     .object({
-      /** Parallel argon2 hashes (threads). Default: number of CPUs. */
+      /** Parallel argon2 hashes (threads). Default: 2 per CPU (bin/nyckel.cjs sizes libuv's pool to fit). */
       concurrency: z.coerce.number().int().min(1).max(64).optional(),
       /** Hashes allowed to wait; beyond this a request is refused with 503 rather than queued. */
       maxQueue: z.coerce.number().int().min(1).default(256),

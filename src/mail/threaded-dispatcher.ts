@@ -1,7 +1,7 @@
 // The main-thread handle of the dispatcher thread (dispatcher-thread.ts): the same Dispatcher interface as the
 // in-process one. Waking is a message; stop() waits until the thread has recorded its batches in flight and
-// closed its connections. If the thread dies, the error is logged and rows stay queued: their leases expire
-// and the next start (or another process) delivers them.
+// closed its connections. A thread that dies is logged and started again (after a pause that grows while it
+// keeps dying); meanwhile rows stay queued, and leases taken by the dead thread expire and are retried.
 import { Worker } from 'node:worker_threads';
 import { extname } from 'node:path';
 import { createRequire } from 'node:module';
@@ -25,40 +25,55 @@ const { workerData } = require('node:worker_threads');
 const tsxLoader = () => new URL('dist/esm/api/index.mjs', pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json'))).href;
 
 export async function startDispatcherThread(config: Config, databaseUrl: string, logger: DispatcherLogger): Promise<Dispatcher> {
-  const worker = new Worker(bootstrap, {
-    eval: true,
-    workerData: { config, databaseUrl, entry, tsx: ext === '.ts' ? tsxLoader() : undefined },
-  });
-  let alive = true;
+  const workerData = { config, databaseUrl, entry, tsx: ext === '.ts' ? tsxLoader() : undefined };
+  let worker: Worker | undefined;
   let started = false;
+  let stopping = false;
+  let deaths: number[] = [];
+  let restartTimer: NodeJS.Timeout | undefined;
   const drains = new Map<number, { resolve(n: number): void; reject(e: Error): void }>();
   let nextDrain = 0;
   let stopped: (() => void) | undefined;
-  const post = (m: ToThread) => {
-    if (alive) worker.postMessage(m);
-  };
-  const ready = new Promise<void>((resolve, reject) => {
-    worker.on('message', (m: FromThread) => {
-      if (m.type === 'ready') resolve();
-      else if (m.type === 'drained') {
-        const d = drains.get(m.id);
-        drains.delete(m.id);
-        if (m.error !== undefined) d?.reject(new Error(m.error));
-        else d?.resolve(m.count ?? 0);
-      } else if (m.type === 'stopped') stopped?.();
+  const post = (m: ToThread) => worker?.postMessage(m);
+
+  /** Starts a thread; resolves once it is ready (its pool and transport open), rejects if it fails first. */
+  function spawn(): Promise<void> {
+    const w = new Worker(bootstrap, { eval: true, workerData });
+    worker = w;
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      w.on('message', (m: FromThread) => {
+        if (m.type === 'ready') {
+          ready = true;
+          if (started) w.postMessage({ type: 'start' } satisfies ToThread);
+          resolve();
+        } else if (m.type === 'drained') {
+          const d = drains.get(m.id);
+          drains.delete(m.id);
+          if (m.error !== undefined) d?.reject(new Error(m.error));
+          else d?.resolve(m.count ?? 0);
+        } else if (m.type === 'stopped') stopped?.();
+      });
+      w.on('error', (err) => {
+        logger.error({ error: String(err) }, 'mail dispatcher thread failed');
+        if (!ready) reject(err);
+      });
+      w.once('exit', () => {
+        if (worker === w) worker = undefined;
+        for (const d of drains.values()) d.reject(new Error('mail dispatcher thread exited'));
+        drains.clear();
+        if (stopping || !ready) return stopped?.();
+        const now = Date.now();
+        deaths = [...deaths.filter((t) => now - t < 60_000), now];
+        const delay = Math.min(30_000, 1000 * 2 ** (deaths.length - 1));
+        logger.error({ retryInMs: delay }, 'mail dispatcher thread exited; starting another');
+        restartTimer = setTimeout(() => void spawn().catch(() => {}), delay);
+        restartTimer.unref();
+      });
     });
-    worker.once('error', (err) => {
-      logger.error({ error: String(err) }, 'mail dispatcher thread failed');
-      reject(err);
-    });
-    worker.once('exit', () => {
-      alive = false;
-      for (const d of drains.values()) d.reject(new Error('mail dispatcher thread exited'));
-      drains.clear();
-      stopped?.();
-    });
-  });
-  await ready;
+  }
+
+  await spawn();
   return {
     start() {
       started = true;
@@ -68,7 +83,7 @@ export async function startDispatcherThread(config: Config, databaseUrl: string,
       if (started) post({ type: 'wake' });
     },
     drainOnce() {
-      if (!alive) return Promise.reject(new Error('mail dispatcher thread is not running'));
+      if (!worker) return Promise.reject(new Error('mail dispatcher thread is not running'));
       const id = nextDrain++;
       return new Promise<number>((resolve, reject) => {
         drains.set(id, { resolve, reject });
@@ -76,11 +91,14 @@ export async function startDispatcherThread(config: Config, databaseUrl: string,
       });
     },
     async stop() {
-      if (!alive) return;
+      stopping = true;
+      clearTimeout(restartTimer);
+      const w = worker;
+      if (!w) return;
       const done = new Promise<void>((resolve) => (stopped = resolve));
-      post({ type: 'stop' });
+      w.postMessage({ type: 'stop' } satisfies ToThread);
       await done;
-      await worker.terminate();
+      await w.terminate();
     },
   };
 }
