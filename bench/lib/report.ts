@@ -20,7 +20,8 @@ export interface Results {
   machine: { cpus: number; cpuModel: string; memoryMiB: number; node: string; loadAverageAtEnd: number };
   settings: Record<string, unknown>;
   seed: { users: number; seconds: number };
-  rawArgon2: { atLoadConcurrency: RawRate; atCores: RawRate };
+  /** atLoadConcurrency: the mean of the runs just before and just after the sign-in run. */
+  rawArgon2: { atLoadConcurrency: RawRate; atLoadBefore: RawRate; atLoadAfter: RawRate; atCores: RawRate };
   signIn: RunSummary & { cpu: Cpu; ratioToRaw: number; ratioToBestRaw: number };
   reset: Array<RunSummary & { kind: string; cpu: Cpu }>;
   probe: ProbeResult & { cpu: Cpu };
