@@ -18,10 +18,9 @@ import { createHasher } from './credentials/hasher.ts';
 import { createLimits } from './limits/limits.ts';
 import { sweepExpiredLimits } from './limits/postgres-store.ts';
 import { listenForDirectoryChanges } from './directory/config-cache.ts';
-import { createDispatcher, type Dispatcher } from './mail/dispatcher.ts';
+import type { Dispatcher } from './mail/dispatcher.ts';
+import { createMailDelivery } from './mail/delivery.ts';
 import { startDispatcherThread } from './mail/threaded-dispatcher.ts';
-import { createSmtpTransport } from './mail/smtp-transport.ts';
-import { createDevInboxTransport } from './mail/dev-inbox.ts';
 import { registerDevInbox } from './mail/dev-inbox-routes.ts';
 import type { MailTransport } from './mail/transport.ts';
 import { registerErrorHandler, sendError, toNyckelError } from './http/error-handler.ts';
@@ -70,16 +69,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const directoryListener = store.url ? await listenForDirectoryChanges(store.url, (err) => log.warn({ error: String(err) }, 'directory change listener: connection lost, reconnecting')) : undefined;
   const limits = createLimits(config, { ...(redis ? { redis } : {}), ...(store.limitsDb && !redis ? { db: store.limitsDb } : {}) });
 
-  const { maxAttempts, pollMs, batchSize, concurrency } = config.mail;
-  // One SMTP session per send in flight: the pool size and the dispatcher's concurrency are one setting.
   // With PostgreSQL the dispatcher runs on its own thread (mail/dispatcher-thread.ts), so building and sending
   // messages does not take turns with requests; embedded PGlite (one connection) and injected transports keep
   // it in process.
-  const threaded = !options.transport && store.url && config.mail.thread;
-  const smtp = !threaded && !options.transport && config.smtpUrl ? createSmtpTransport(config.smtpUrl, config.mailFrom, { poolSize: concurrency }) : undefined;
-  const dispatcher: Dispatcher = threaded
-    ? await startDispatcherThread(config, store.url!, log)
-    : createDispatcher({ db: store.db, transport: options.transport ?? smtp ?? createDevInboxTransport(store.db, (line) => log.info(line)), logger: log, maxAttempts, pollMs, batchSize, concurrency });
+  const dispatcher: Dispatcher =
+    !options.transport && store.url && config.mail.thread ? await startDispatcherThread(config, store.url, log) : createMailDelivery(config, store.db, log, options.transport);
 
   const services: Services = { config, db: store.db, keys, hasher, limits, log, mailQueued: () => dispatcher.wake(), afterPasswordChange: [] };
 
@@ -168,7 +162,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       clearTimeout(cutoff);
       await dispatcher.stop();
       await hasher.close();
-      smtp?.close();
       redis?.disconnect();
       if (!options.store) await store.close();
     },

@@ -76,39 +76,57 @@ async function createResetFlows(count: number): Promise<string[]> {
   return ids;
 }
 
-async function runReset(args: { connections: number; kind: AddressKind; offset: number; users: number }): Promise<RunSummary> {
-  // Exactly one request per prepared flow (`amount`), so no flow is used twice and none is wasted; the
-  // orchestrator sizes the pool from the rate seen so far, so a run lasts about the intended time.
-  const pool = resetPool;
-  resetPool = [];
+/**
+ * Exactly one POST per prepared item (autocannon's `amount`), `connections` at a time, so no single-use flow
+ * is used twice and none is wasted; the orchestrator sizes the pools from the rate seen so far, so a run lasts
+ * about the intended time. `request(item, n)` builds the n-th request; `isOk` tells success from failure.
+ */
+async function runPool<T>(
+  pool: T[],
+  connections: number,
+  request: (item: T | undefined, n: number) => { path: string; headers: Record<string, string>; body: string },
+  isOk: (status: number, body: string, headers: Record<string, unknown>) => boolean,
+): Promise<RunSummary> {
   let next = 0;
   let ok = 0;
   let failed = 0;
-  let n = args.offset;
   const window = { first: performance.now(), last: 0 };
   const result = await autocannon({
     url: base,
-    connections: args.connections,
+    connections,
     amount: pool.length,
     sampleInt: 100,
     requests: [
       {
         method: 'POST',
-        headers: json,
         setupRequest: (req) => {
-          const id = pool[next++] ?? 'missing-flow-0000';
-          const email = addressOf(args.kind, n++ % args.users);
-          return { ...req, path: `${RESET_PATH}?flow=${id}`, body: JSON.stringify({ action: 'send_code', email }) };
+          const n = next++;
+          return { ...req, ...request(pool[n], n) };
         },
-        onResponse: (status, body) => {
+        onResponse: (status, body, _ctx, headers) => {
           window.last = performance.now();
-          if (status === 200 && body.includes('"state":"code_sent"')) ok++;
+          if (isOk(status, body, (headers ?? {}) as Record<string, unknown>)) ok++;
           else failed++;
         },
       },
     ],
   });
   return summarise(result, ok, failed, window);
+}
+
+async function runReset(args: { connections: number; kind: AddressKind; offset: number; users: number }): Promise<RunSummary> {
+  const pool = resetPool;
+  resetPool = [];
+  return runPool(
+    pool,
+    args.connections,
+    (id = 'missing-flow-0000', n) => ({
+      path: `${RESET_PATH}?flow=${id}`,
+      headers: json,
+      body: JSON.stringify({ action: 'send_code', email: addressOf(args.kind, (args.offset + n) % args.users) }),
+    }),
+    (status, body) => status === 200 && body.includes('"state":"code_sent"'),
+  );
 }
 
 // ---- sign-in: hosted-page (browser) flows: cookie + CSRF token + form POST -> 303 to signed-in -----------
@@ -153,34 +171,17 @@ async function prepareSignIn(count: number): Promise<number> {
 async function runSignIn(args: { connections: number; password: string; offset: number; users: number }): Promise<RunSummary> {
   const pool = signInPool;
   signInPool = [];
-  let next = 0;
-  let ok = 0;
-  let failed = 0;
-  let n = args.offset;
-  const window = { first: performance.now(), last: 0 };
-  const result = await autocannon({
-    url: base,
-    connections: args.connections,
-    amount: pool.length,
-    sampleInt: 100,
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (req) => {
-          const flow = pool[next++] ?? { path: `${SIGNIN_PATH}?flow=missing-flow-0000`, cookie: '', csrf: '' };
-          const form = new URLSearchParams({ csrf_token: flow.csrf, action: 'sign_in', identifier: addressOf('existing', n++ % args.users), password: args.password });
-          return { ...req, path: flow.path, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: flow.cookie }, body: form.toString() };
-        },
-        onResponse: (status, _body, _ctx, headers) => {
-          window.last = performance.now();
-          // Success is a see-other to the signed-in page; a failure redirects back to the flow's page.
-          if (status === 303 && header(headers as Record<string, unknown>, 'location').includes('/signed-in')) ok++;
-          else failed++;
-        },
-      },
-    ],
-  });
-  return summarise(result, ok, failed, window);
+  return runPool(
+    pool,
+    args.connections,
+    (flow = { path: `${SIGNIN_PATH}?flow=missing-flow-0000`, cookie: '', csrf: '' }, n) => ({
+      path: flow.path,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: flow.cookie },
+      body: new URLSearchParams({ csrf_token: flow.csrf, action: 'sign_in', identifier: addressOf('existing', (args.offset + n) % args.users), password: args.password }).toString(),
+    }),
+    // Success is a see-other to the signed-in page; a failure redirects back to the flow's page.
+    (status, _body, headers) => status === 303 && header(headers, 'location').includes('/signed-in'),
+  );
 }
 
 serve({

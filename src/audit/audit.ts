@@ -40,17 +40,7 @@ export async function audit(db: Db, event: AuditEvent, ctx: AuditContext = {}): 
 
 /** The same audit row as an effect of a guarded write (store/guarded-write.ts): recorded only if the step wins. */
 export function auditEffect(event: AuditEvent, ctx: AuditContext = {}): Effect {
-  const row = auditRow(event, ctx);
-  return insertWhere('audit_events', {
-    tenant_id: { value: row.tenant_id, type: 'uuid' },
-    type: { value: row.type, type: 'text' },
-    result: { value: row.result, type: 'text' },
-    actor: { value: row.actor, type: 'text' },
-    target: { value: row.target, type: 'text' },
-    ip: { value: row.ip, type: 'text' },
-    user_agent: { value: row.user_agent, type: 'text' },
-    details: { value: row.details, type: 'jsonb' },
-  });
+  return insertWhere('audit_events', auditRow(event, ctx), { tenant_id: 'uuid', details: 'jsonb' });
 }
 
 export const listAuditEvents = (db: Db, tenantId: string, limit = 100) =>

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { openStore, type Store } from '../store/connect.ts';
 import { migrate } from '../store/migrate.ts';
 import { deriveKeys } from '../security/secrets.ts';
-import { generateCode, issueCode, verifyCode } from './codes.ts';
+import { generateCode, prepareCode, verifyCode } from './codes.ts';
+import { findFlow } from '../store/queries/flows.ts';
+import { moveFlowWith } from '../flows/common/flow-store.ts';
 
 describe('generateCode', () => {
   it('is six digits, uniformly spread (no digit position stuck)', () => {
@@ -14,7 +16,7 @@ describe('generateCode', () => {
   });
 });
 
-describe('issueCode / verifyCode', () => {
+describe('prepareCode / verifyCode', () => {
   let store: Store;
   const keys = deriveKeys('unit-test-secret-unit-test-secret-012345');
   let tenantId: string;
@@ -31,7 +33,13 @@ describe('issueCode / verifyCode', () => {
     await store.db.insertInto('flows').values({ id, tenant_id: tenantId, kind: 'k', state: 's', csrf_hash: 'x', data: '{}', expires_at: new Date(Date.now() + 60_000) }).execute();
     return id;
   }
-  const issue = (flowId: string, address = 'a@example.com') => issueCode(store.db, keys, { tenantId, flowId, purpose: 'p', address, ttlSeconds: 600, maxAttempts: 3 });
+  // As the flows issue codes: written with the flow's (here unchanged) move, in one statement.
+  async function issue(flowId: string, address = 'a@example.com') {
+    const current = (await findFlow(store.db, flowId))!;
+    const { code, effects } = prepareCode(keys, { tenantId, flowId, purpose: 'p', address, ttlSeconds: 600, maxAttempts: 3 });
+    await moveFlowWith(store.db, current, { state: current.state, data: current.data }, effects);
+    return code;
+  }
 
   it('verifies once, then never again', async () => {
     const id = await flow();

@@ -3,7 +3,7 @@
 // supersedes the old, attempts counted atomically before comparing.
 import { randomInt } from 'node:crypto';
 import type { Db } from '../store/database.ts';
-import { consumeCode, findLiveCode, insertCode, insertCodeEffects, spendAttempt } from '../store/queries/verification-codes.ts';
+import { consumeCode, findLiveCode, insertCodeEffects, spendAttempt } from '../store/queries/verification-codes.ts';
 import type { Effect } from '../store/guarded-write.ts';
 import { safeEqual, type Keys } from '../security/secrets.ts';
 
@@ -35,13 +35,6 @@ function codeRow(keys: Keys, input: NewCode, code: string) {
     max_attempts: input.maxAttempts,
     expires_at: new Date(Date.now() + input.ttlSeconds * 1000),
   };
-}
-
-/** Writes a new code for the flow (inside the caller's transaction) and returns the plain code for the mail. */
-export async function issueCode(db: Db, keys: Keys, input: NewCode): Promise<string> {
-  const code = generateCode();
-  await insertCode(db, codeRow(keys, input, code));
-  return code;
 }
 
 /**

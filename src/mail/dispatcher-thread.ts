@@ -7,9 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import type { Config } from '../config/schema.ts';
 import { openStore } from '../store/connect.ts';
-import { createDispatcher } from './dispatcher.ts';
-import { createSmtpTransport } from './smtp-transport.ts';
-import { createDevInboxTransport } from './dev-inbox.ts';
+import { createMailDelivery } from './delivery.ts';
 
 export type ToThread = { type: 'start' } | { type: 'wake' } | { type: 'drain'; id: number } | { type: 'stop' };
 export type FromThread = { type: 'ready' } | { type: 'drained'; id: number; count?: number; error?: string } | { type: 'stopped' };
@@ -18,11 +16,8 @@ const { config, databaseUrl } = workerData as { config: Config; databaseUrl: str
 const port = parentPort;
 if (!port) throw new Error('dispatcher-thread runs as a worker thread');
 const log = pino({ level: config.logLevel }).child({ thread: 'mail' });
-const { maxAttempts, pollMs, batchSize, concurrency } = config.mail;
 const store = await openStore({ databaseUrl, dataDir: config.dataDir, poolSize: 2 });
-const smtp = config.smtpUrl ? createSmtpTransport(config.smtpUrl, config.mailFrom, { poolSize: concurrency }) : undefined;
-const transport = smtp ?? createDevInboxTransport(store.db, (line) => log.info(line));
-const dispatcher = createDispatcher({ db: store.db, transport, logger: log, maxAttempts, pollMs, batchSize, concurrency });
+const dispatcher = createMailDelivery(config, store.db, log);
 const send = (m: FromThread) => port.postMessage(m);
 
 port.on('message', (m: ToThread) => {
@@ -36,7 +31,6 @@ port.on('message', (m: ToThread) => {
   else if (m.type === 'stop')
     void (async () => {
       await dispatcher.stop();
-      smtp?.close();
       await store.close();
       send({ type: 'stopped' });
       port.close();

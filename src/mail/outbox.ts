@@ -46,16 +46,5 @@ export async function enqueueMail(db: Kysely<Database> | Transaction<Database>, 
 
 /** The same outbox row as an effect of a guarded write (store/guarded-write.ts): queued only if the step wins. */
 export function mailEffect(msg: MailRequest): Effect {
-  const row = outboxRow(msg);
-  return insertWhere('outbox', {
-    id: { value: row.id, type: 'uuid' },
-    tenant_id: { value: row.tenant_id, type: 'uuid' },
-    template: { value: row.template, type: 'text' },
-    recipient: { value: row.recipient, type: 'text' },
-    locale: { value: row.locale, type: 'text' },
-    subject: { value: row.subject, type: 'text' },
-    body_text: { value: row.body_text, type: 'text' },
-    body_html: { value: row.body_html, type: 'text' },
-    holds_secret: { value: row.holds_secret, type: 'boolean' },
-  });
+  return insertWhere('outbox', outboxRow(msg), { id: 'uuid', tenant_id: 'uuid', holds_secret: 'boolean' });
 }

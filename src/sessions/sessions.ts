@@ -28,14 +28,7 @@ export async function createSession(s: Services, tenantId: string, userId: strin
 /** A new session as an effect of a guarded write (store/guarded-write.ts): it exists only if the step wins. */
 export function sessionEffect(s: Services, tenantId: string, userId: string, ctx: RequestContext): { token: string; effect: Effect } {
   const { token, row } = newSession(s, tenantId, userId, ctx);
-  const effect = insertWhere('sessions', {
-    id: { value: row.id, type: 'text' },
-    tenant_id: { value: row.tenant_id, type: 'uuid' },
-    user_id: { value: row.user_id, type: 'uuid' },
-    expires_at: { value: row.expires_at, type: 'timestamptz' },
-    ip: { value: row.ip, type: 'text' },
-    user_agent: { value: row.user_agent, type: 'text' },
-  });
+  const effect = insertWhere('sessions', row, { tenant_id: 'uuid', user_id: 'uuid', expires_at: 'timestamptz' });
   return { token, effect };
 }
 

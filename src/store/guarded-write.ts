@@ -45,7 +45,12 @@ interface Step {
   effects: readonly Effect[];
 }
 
-export const insertWhere = (table: string, row: Record<string, Typed>): Effect => ({ kind: 'insert', table, row });
+/** Insert `row` with the step. Values are cast to `types[column]`, or to text for columns not named there. */
+export const insertWhere = (table: string, row: Record<string, unknown>, types: Record<string, string> = {}): Effect => ({
+  kind: 'insert',
+  table,
+  row: Object.fromEntries(Object.entries(row).map(([column, value]) => [column, { value, type: types[column] ?? 'text' }])),
+});
 
 const values = (rows: Array<RawBuilder<unknown>[]>) => sql.join(rows.map((r) => sql`(${sql.join(r)})`));
 const cast = (t: Typed) => sql`${t.value}::${sql.raw(t.type)}`;

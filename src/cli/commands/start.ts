@@ -45,7 +45,7 @@ export const command: Command = {
   },
 };
 
-export function workerCount(config: Config): number {
+function workerCount(config: Config): number {
   if (!config.databaseUrl) return 1;
   const w = config.workers ?? 1;
   return w === 'auto' ? availableParallelism() : w;

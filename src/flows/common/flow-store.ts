@@ -3,7 +3,7 @@ import { NyckelError } from '../../errors.ts';
 import type { Keys } from '../../security/secrets.ts';
 import { randomToken, safeEqual } from '../../security/secrets.ts';
 import type { Db } from '../../store/database.ts';
-import { findFlow, insertFlow, transitionFlow, type FlowRow } from '../../store/queries/flows.ts';
+import { findFlow, insertFlow, type FlowRow } from '../../store/queries/flows.ts';
 import { moveFlowAndWrite, type Effect } from '../../store/guarded-write.ts';
 
 export type { FlowRow };
@@ -64,9 +64,5 @@ export async function moveFlowWith(db: Db, flow: FlowRow, to: { state: string; d
   return next;
 }
 
-/** Compare-and-set move; a lost race is a 409 the caller reports as "this step was already taken". */
-export async function moveFlow(db: Db, flow: FlowRow, to: { state: string; data: Record<string, unknown>; userId?: string | null }): Promise<FlowRow> {
-  const next = await transitionFlow(db, flow.id, { state: flow.state, version: flow.version }, { state: to.state, data: to.data, ...(to.userId !== undefined ? { user_id: to.userId } : {}) });
-  if (!next) throw new NyckelError('flow.conflict', 409);
-  return next;
-}
+/** Compare-and-set move with nothing else written; a lost race is a 409 ("this step was already taken"). */
+export const moveFlow = (db: Db, flow: FlowRow, to: { state: string; data: Record<string, unknown>; userId?: string | null }): Promise<FlowRow> => moveFlowWith(db, flow, to, []);

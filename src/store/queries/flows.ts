@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Db } from '../database.ts';
 import { batcherFor, createBatcher } from '../batcher.ts';
 
@@ -24,32 +23,6 @@ export const insertFlow = (
   db: Db,
   row: { id: string; tenant_id: string; kind: string; state: string; csrf_hash: string; browser: boolean; data: Record<string, unknown>; expires_at: Date },
 ) => db.insertInto('flows').values({ ...row, data: JSON.stringify(row.data) }).returningAll().executeTakeFirstOrThrow();
-
-/**
- * Moves a flow from the state/version the caller read to a new one. Exactly one of many concurrent callers
- * gets the row back (compare-and-set on version); the others see undefined and must re-read.
- */
-export const transitionFlow = (
-  db: Db,
-  id: string,
-  from: { state: string; version: number },
-  to: { state: string; data: Record<string, unknown>; user_id?: string | null },
-) =>
-  db
-    .updateTable('flows')
-    .set({
-      state: to.state,
-      data: JSON.stringify(to.data),
-      ...(to.user_id !== undefined ? { user_id: to.user_id } : {}),
-      version: sql<number>`version + 1`,
-      updated_at: new Date(),
-    })
-    .where('id', '=', id)
-    .where('state', '=', from.state)
-    .where('version', '=', from.version)
-    .where('expires_at', '>', new Date())
-    .returningAll()
-    .executeTakeFirst();
 
 /** Ends every pending flow of a user (after a password change): they expire now. */
 export const expireFlowsOfUser = (db: Db, userId: string, exceptId?: string) => {

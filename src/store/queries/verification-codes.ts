@@ -2,30 +2,15 @@ import { sql } from 'kysely';
 import type { Db } from '../database.ts';
 import { insertWhere, type Effect } from '../guarded-write.ts';
 
-/** Inserts a new code for a flow and supersedes every earlier live code of that flow (a new code kills the old). */
-export async function insertCode(
-  db: Db,
-  row: { id: string; tenant_id: string; flow_id: string; purpose: string; address: string; code_hmac: string; max_attempts: number; expires_at: Date },
-) {
-  await db.updateTable('verification_codes').set({ superseded_at: new Date() }).where('flow_id', '=', row.flow_id).where('superseded_at', 'is', null).where('consumed_at', 'is', null).execute();
-  await db.insertInto('verification_codes').values(row).execute();
-}
-
-/** `insertCode` as effects of a guarded write (store/guarded-write.ts): supersede the flow's live codes, insert the new one. */
+/**
+ * A new code for a flow, as effects of a guarded write (store/guarded-write.ts): every earlier live code of the
+ * flow is superseded (a new code kills the old) and the new one inserted, with the flow's move.
+ */
 export function insertCodeEffects(row: { id: string; tenant_id: string; flow_id: string; purpose: string; address: string; code_hmac: string; max_attempts: number; expires_at: Date }): Effect[] {
   const now = new Date();
   return [
     { kind: 'update', table: 'verification_codes', set: { superseded_at: { value: now, type: 'timestamptz' } }, match: { flow_id: { value: row.flow_id, type: 'text' } }, also: 't.superseded_at is null and t.consumed_at is null' },
-    insertWhere('verification_codes', {
-      id: { value: row.id, type: 'uuid' },
-      tenant_id: { value: row.tenant_id, type: 'uuid' },
-      flow_id: { value: row.flow_id, type: 'text' },
-      purpose: { value: row.purpose, type: 'text' },
-      address: { value: row.address, type: 'text' },
-      code_hmac: { value: row.code_hmac, type: 'text' },
-      max_attempts: { value: row.max_attempts, type: 'int' },
-      expires_at: { value: row.expires_at, type: 'timestamptz' },
-    }),
+    insertWhere('verification_codes', row, { id: 'uuid', tenant_id: 'uuid', max_attempts: 'int', expires_at: 'timestamptz' }),
   ];
 }
 

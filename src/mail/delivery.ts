@@ -1,0 +1,31 @@
+// The mail dispatcher as the config describes it, wherever it runs (in process, or on its own thread): SMTP
+// when NYCKEL_SMTP_URL is set, else the dev inbox, unless a transport is injected (tests, embedding).
+import type { Config } from '../config/schema.ts';
+import type { Db } from '../store/database.ts';
+import { createDispatcher, type Dispatcher, type DispatcherLogger } from './dispatcher.ts';
+import { createSmtpTransport } from './smtp-transport.ts';
+import { createDevInboxTransport } from './dev-inbox.ts';
+import type { MailTransport } from './transport.ts';
+
+/** stop() also closes the SMTP sessions once the batches in flight are recorded. */
+export function createMailDelivery(config: Config, db: Db, logger: DispatcherLogger, transport?: MailTransport): Dispatcher {
+  const { maxAttempts, pollMs, batchSize, concurrency } = config.mail;
+  // One SMTP session per send in flight: the pool size and the dispatcher's concurrency are one setting.
+  const smtp = !transport && config.smtpUrl ? createSmtpTransport(config.smtpUrl, config.mailFrom, { poolSize: concurrency }) : undefined;
+  const dispatcher = createDispatcher({
+    db,
+    transport: transport ?? smtp ?? createDevInboxTransport(db, (line) => logger.info({}, line)),
+    logger,
+    maxAttempts,
+    pollMs,
+    batchSize,
+    concurrency,
+  });
+  return {
+    ...dispatcher,
+    async stop() {
+      await dispatcher.stop();
+      smtp?.close();
+    },
+  };
+}
