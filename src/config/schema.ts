@@ -59,6 +59,10 @@ export const configSchema = z.object({
       resetRequestsPerIp: z.coerce.number().int().min(1).default(50),
       /** Sign-in failures per account before a lock (B2C: 10). */
       signInFailuresPerAccount: z.coerce.number().int().min(1).default(10),
+      /** The first lockout of an account lasts this long; each further one within 24 hours twice as long (B2C: 60 s, growing). */
+      signInLockoutSeconds: z.coerce.number().int().min(1).max(86_400).default(60),
+      /** The longest lockout. */
+      signInLockoutMaxSeconds: z.coerce.number().int().min(1).max(86_400).default(3600),
       /** Sign-in failures per IP per 15 minutes. */
       signInFailuresPerIp: z.coerce.number().int().min(1).default(100),
     })

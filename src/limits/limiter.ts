@@ -28,6 +28,8 @@ export interface Limiter {
   /** Whether the key is currently blocked, without spending. */
   check(key: string): Promise<LimitResult>;
   reset(key: string): Promise<void>;
+  /** Blocks the key for `seconds` from now, whatever its count (a lockout of a chosen length). */
+  block(key: string, seconds: number): Promise<void>;
 }
 
 /** One limit and the key it is charged to. */
@@ -39,6 +41,7 @@ export interface LimitStore {
   check(items: ReadonlyArray<{ spec: LimitSpec; key: string }>): Promise<LimitResult[]>;
   reward(spec: LimitSpec, key: string, points: number): Promise<void>;
   reset(spec: LimitSpec, key: string): Promise<void>;
+  block(spec: LimitSpec, key: string, seconds: number): Promise<void>;
 }
 
 export interface LimitBackend {
@@ -87,6 +90,9 @@ function createFlexibleStore(redis: Redis | undefined): LimitStore {
     async reset(spec, key) {
       await limiterFor(spec).delete(key);
     },
+    async block(spec, key, seconds) {
+      await limiterFor(spec).block(key, seconds);
+    },
   };
 }
 
@@ -103,5 +109,6 @@ export function createLimiter(spec: LimitSpec, store: LimitStore): Limiter {
     reward: (key, points = 1) => store.reward(spec, key, points),
     check: async (key) => (await store.check([{ spec, key }]))[0]!,
     reset: (key) => store.reset(spec, key),
+    block: (key, seconds) => store.block(spec, key, seconds),
   };
 }

@@ -10,8 +10,12 @@ export interface Limits {
   codesPerAddress: Limiter;
   /** Wrong codes per address across re-sends and flows (never reset by sending a new code). */
   codeFailuresPerAddress: Limiter;
-  /** Sign-in failures per account: B2C-like lockout (10 failures → locked 60 s). */
+  /** Sign-in failures per account: B2C-like lockout (10 failures → locked, see `lockoutSeconds`). */
   signInFailuresPerAccount: Limiter;
+  /** Lockouts per account in the last 24 hours: each one locks twice as long as the one before. */
+  signInLockoutsPerAccount: Limiter;
+  /** How long the n-th lockout of an account within 24 hours lasts: 60 s, 120 s, 240 s… up to an hour. */
+  lockoutSeconds(n: number): number;
   /** Sign-in failures per IP. */
   signInFailuresPerIp: Limiter;
   /** Spends one point of each charge in one step (one statement on PostgreSQL); results in the same order. */
@@ -27,7 +31,9 @@ export function createLimits(config: Config, backend: LimitBackend): Limits {
     resetRequestsPerIp: createLimiter({ name: 'reset-ip', points: l.resetRequestsPerIp, durationSeconds: 600 }, store),
     codesPerAddress: createLimiter({ name: 'codes-addr', points: l.codesPerAddressPerHour, durationSeconds: 3600 }, store),
     codeFailuresPerAddress: createLimiter({ name: 'code-fail-addr', points: config.codes.maxFailuresPerAddress, durationSeconds: 3600 }, store),
-    signInFailuresPerAccount: createLimiter({ name: 'signin-fail-acct', points: l.signInFailuresPerAccount, durationSeconds: 900, blockSeconds: 60 }, store),
+    signInFailuresPerAccount: createLimiter({ name: 'signin-fail-acct', points: l.signInFailuresPerAccount, durationSeconds: 900, blockSeconds: l.signInLockoutSeconds }, store),
+    signInLockoutsPerAccount: createLimiter({ name: 'signin-locks-acct', points: 1_000_000, durationSeconds: 86_400 }, store),
+    lockoutSeconds: (n) => Math.min(l.signInLockoutMaxSeconds, l.signInLockoutSeconds * 2 ** Math.min(Math.max(n - 1, 0), 20)),
     signInFailuresPerIp: createLimiter({ name: 'signin-fail-ip', points: l.signInFailuresPerIp, durationSeconds: 900, blockSeconds: 300 }, store),
     consumeAll: (charges) => store.consume(charges.map(([limiter, key]) => ({ spec: limiter.spec, key, points: 1 }))),
     checkAll: (charges) => store.check(charges.map(([limiter, key]) => ({ spec: limiter.spec, key }))),

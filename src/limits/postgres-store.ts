@@ -109,6 +109,13 @@ export function createPostgresLimitStore(db: Db): LimitStore {
     async reset(spec, key) {
       await sql`delete from rate_limits where key = ${storedKey(spec, key)}`.execute(db);
     },
+
+    // As rate-limiter-flexible's block(): the counter over its limit until the block ends.
+    async block(spec, key, seconds) {
+      const expire = Date.now() + seconds * 1000;
+      await sql`insert into rate_limits (key, points, expire) values (${storedKey(spec, key)}, ${spec.points + 1}::int, ${expire}::bigint)
+        on conflict (key) do update set points = greatest(rate_limits.points, excluded.points), expire = excluded.expire`.execute(db);
+    },
   };
 }
 

@@ -24,7 +24,10 @@ const { workerData } = require('node:worker_threads');
 /** tsx's ESM register API (its exports' import condition), as a URL the eval'd bootstrap can import. */
 const tsxLoader = () => new URL('dist/esm/api/index.mjs', pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json'))).href;
 
-export async function startDispatcherThread(config: Config, databaseUrl: string, logger: DispatcherLogger): Promise<Dispatcher> {
+/** The dispatcher on its thread; `thread()` is the thread running now, if any (diagnostics and tests). */
+export type ThreadedDispatcher = Dispatcher & { thread(): Worker | undefined };
+
+export async function startDispatcherThread(config: Config, databaseUrl: string, logger: DispatcherLogger): Promise<ThreadedDispatcher> {
   const workerData = { config, databaseUrl, entry, tsx: ext === '.ts' ? tsxLoader() : undefined };
   let worker: Worker | undefined;
   let started = false;
@@ -75,6 +78,7 @@ export async function startDispatcherThread(config: Config, databaseUrl: string,
 
   await spawn();
   return {
+    thread: () => worker,
     start() {
       started = true;
       post({ type: 'start' });

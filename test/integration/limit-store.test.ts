@@ -21,6 +21,21 @@ describe('rate limits in PostgreSQL', () => {
   const expire = async (spec: LimitSpec, key: string) =>
     Number((await sql<{ expire: string }>`select expire from rate_limits where key = ${storedKey(spec, key)}`.execute(t.store.db)).rows[0]?.expire);
 
+  it('blocks a key for a chosen time whatever its count (growing lockouts), and the block replaces an earlier one', async () => {
+    await store.consume([{ spec: window, key: 'blocked', points: 1 }]);
+    await store.block(window, 'blocked', 120);
+    const [r] = await store.check([{ spec: window, key: 'blocked' }]);
+    expect(r?.ok).toBe(false);
+    if (r && !r.ok) expect(r.retryAfterSeconds).toBeGreaterThan(110);
+    await store.block(window, 'blocked', 30);
+    const [shorter] = await store.check([{ spec: window, key: 'blocked' }]);
+    if (shorter && !shorter.ok) expect(shorter.retryAfterSeconds).toBeLessThanOrEqual(30);
+    expect(shorter?.ok).toBe(false);
+    // A key never spent can be blocked too.
+    await store.block(window, 'fresh', 60);
+    expect((await store.check([{ spec: window, key: 'fresh' }]))[0]?.ok).toBe(false);
+  });
+
   it('allows `points` spends per window, then refuses with a retry time inside the window', async () => {
     const results = [];
     for (let i = 0; i < 5; i++) results.push((await store.consume([{ spec: window, key: 'a', points: 1 }]))[0]);

@@ -58,3 +58,49 @@ describe('sign-in', () => {
     expect(events.length).toBeGreaterThan(0);
   });
 });
+
+// SECURITY.md: "10 failures → short lock, growing". Shortened here: 3 failures lock for 1 s, the next lockout
+// within 24 hours for 2 s, and so on up to the maximum.
+describe('sign-in lockouts grow', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ limits: { signInFailuresPerAccount: 3, signInLockoutSeconds: 1, signInLockoutMaxSeconds: 2 } });
+    await t.createUser({ email: 'grow@example.com', password: 'Right-Passw0rd!' });
+  });
+  afterAll(async () => t.close());
+
+  async function attempt(password: string) {
+    const flow = (await (await fetch(`${t.url}/contoso/B2C_1_signin/signin/api`, { method: 'POST', headers: { accept: 'application/json' } })).json()) as { id: string };
+    const res = await fetch(`${t.url}/contoso/B2C_1_signin/signin?flow=${flow.id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ identifier: 'grow@example.com', password }),
+    });
+    const json = (await res.json()) as { state: string; ui?: { messages: Array<{ code: string }> } };
+    return json.state === 'done' ? 'done' : (json.ui?.messages.map((m) => m.code).join() ?? '');
+  }
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const lockUp = async () => {
+    for (let i = 0; i < 3; i++) expect(await attempt('Wrong-Passw0rd!')).toBe('sign_in.invalid_credentials');
+  };
+
+  it('locks for 1 s after the first run of failures, 2 s after the second, and no longer than the maximum after that', async () => {
+    await lockUp();
+    expect(await attempt('Right-Passw0rd!')).toBe('sign_in.locked');
+    await sleep(1300);
+    // The first lock is over: a fresh run of attempts, and the next lockout lasts twice as long.
+    await lockUp();
+    await sleep(1300);
+    expect(await attempt('Right-Passw0rd!')).toBe('sign_in.locked');
+    await sleep(1000);
+    await lockUp();
+    await sleep(2300);
+    // The third lockout is capped at the 2 s maximum; then the right password works again.
+    expect(await attempt('Right-Passw0rd!')).toBe('done');
+    const locks = await t.nyckel.store.db.selectFrom('audit_events').select(['details']).where('type', '=', 'sign_in.locked').orderBy('id').execute();
+    // Each lockout's start records its length; each attempt refused while locked is audited too (no length).
+    const seconds = locks.map((l) => (l.details as { seconds?: number } | null)?.seconds);
+    expect(seconds.filter((n) => n !== undefined)).toEqual([1, 2, 2]);
+    expect(seconds.filter((n) => n === undefined)).toHaveLength(2);
+  });
+});

@@ -121,3 +121,34 @@ describe('verification codes', () => {
     expect(res.json.error?.code).toBe('flow.expired');
   });
 });
+
+// The limits a code request spends go in the same statement as its code on PostgreSQL (store/guarded-write.ts):
+// requests that arrive together share it, and each must still see the count as if they had come one by one.
+describe('code limits under parallel requests', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ limits: { codesPerAddressPerHour: 5 } });
+    await t.setSspr('all');
+  });
+  afterAll(async () => t.close());
+
+  it('sends exactly the allowed number of codes to one address when 12 flows ask at once; the rest are throttled and write no code', async () => {
+    const email = 'many-flows@example.com';
+    const flows = await Promise.all(Array.from({ length: 12 }, () => newResetFlow(t)));
+    const results = await Promise.all(flows.map((flow) => submit(t, flow, { action: 'send_code', email })));
+    expect(results.map((r) => r.status).sort()).toEqual([...Array(5).fill(200), ...Array(7).fill(429)]);
+    for (const r of results) expect(r.json.state).toBe(r.status === 200 ? 'code_sent' : 'identify');
+    for (const r of results.filter((x) => x.status === 429)) expect(messageCodesOf(r.json)).toContain('password_reset.throttled');
+    const db = t.nyckel.store.db;
+    const codes = await db.selectFrom('verification_codes').select('flow_id').where('address', '=', email).execute();
+    const sentFlows = results.flatMap((r, i) => (r.status === 200 ? [flows[i]!.id] : []));
+    expect(codes.map((c) => c.flow_id).sort()).toEqual(sentFlows.sort());
+    expect(await db.selectFrom('outbox').select('id').where('recipient', '=', email).execute()).toHaveLength(5);
+    const events = await db.selectFrom('audit_events').select('type').where('target', '=', `email:${email}`).execute();
+    const count = (type: string) => events.filter((e) => e.type === type).length;
+    expect([count('password_reset.requested'), count('password_reset.code_sent')]).toEqual([12, 5]);
+    // The window is spent: one more request, alone, is refused too.
+    const more = await submit(t, await newResetFlow(t), { action: 'send_code', email });
+    expect(more.status).toBe(429);
+  });
+});

@@ -15,6 +15,7 @@ import { msg } from '../common/ui.ts';
 import { moveFlow, type FlowRow } from '../common/flow-store.ts';
 import { resetData } from './flow.ts';
 import { createSession } from '../../sessions/sessions.ts';
+import { clearLockouts } from '../sign-in/authenticate.ts';
 import type { StepResult } from './handler.ts';
 
 export async function setPassword(
@@ -63,7 +64,7 @@ export async function setPassword(
     return done;
   });
   // A forgotten password is often what caused the lockout: the proven owner starts afresh.
-  await s.limits.signInFailuresPerAccount.reset(`${tenant.id}:${user.id}`);
+  await clearLockouts(s, tenant.id, user.id);
   s.mailQueued();
   // Inside an app's sign-in the proven owner continues signed in (a session newer than the change).
   if (data.signInAfter) return { flow: next, status: 200, sessionToken: await createSession(s, tenant.id, user.id, ctx) };

@@ -17,6 +17,13 @@ export type AuthResult =
 
 export const accountLimitKey = (tenantId: string, userIdOrIdentifier: string) => `${tenantId}:${userIdOrIdentifier}`;
 
+/** Lifts an account's lockout and forgets its lockouts (after the owner proved the mailbox and reset). */
+export async function clearLockouts(s: Services, tenantId: string, userId: string): Promise<void> {
+  const key = accountLimitKey(tenantId, userId);
+  await s.limits.signInFailuresPerAccount.reset(key);
+  await s.limits.signInLockoutsPerAccount.reset(key);
+}
+
 export async function authenticate(
   s: Services,
   tenant: Tenant,
@@ -49,7 +56,13 @@ export async function authenticate(
     await s.limits.signInFailuresPerIp.consume(ipKey);
     const acct = await s.limits.signInFailuresPerAccount.consume(acctKey);
     await audit(s.db, { tenantId: tenant.id, type: 'sign_in.failed', result: 'failure', target, details: { reason: 'invalid_credentials' } }, auditCtx);
-    if (!acct.ok || acct.remaining === 0) await audit(s.db, { tenantId: tenant.id, type: 'sign_in.locked', result: 'failure', target }, auditCtx);
+    if (acct.ok && acct.remaining === 0) {
+      // This failure used the last attempt: the account locks now, for longer with each lockout in 24 hours.
+      const locks = await s.limits.signInLockoutsPerAccount.consume(acctKey);
+      const seconds = s.limits.lockoutSeconds(locks.ok ? s.limits.signInLockoutsPerAccount.spec.points - locks.remaining : Infinity);
+      await s.limits.signInFailuresPerAccount.block(acctKey, seconds);
+      await audit(s.db, { tenantId: tenant.id, type: 'sign_in.locked', result: 'failure', target, details: { seconds } }, auditCtx);
+    } else if (!acct.ok) await audit(s.db, { tenantId: tenant.id, type: 'sign_in.locked', result: 'failure', target }, auditCtx);
     return { status: 'invalid' };
   }
   if (!user.account_enabled) {

@@ -1,0 +1,62 @@
+// With PostgreSQL the mail dispatcher runs on a thread of its own (mail/threaded-dispatcher.ts). A thread that
+// dies is logged and started again; mail queued meanwhile stays in the outbox and goes out once the new thread
+// runs. PostgreSQL only: the embedded database is one connection in the main thread, so there is no thread.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configFrom } from '../../src/config/load.ts';
+import { enqueueMail } from '../../src/mail/outbox.ts';
+import { startDispatcherThread, type ThreadedDispatcher } from '../../src/mail/threaded-dispatcher.ts';
+import { createTestStore, testDatabaseUrl, type TestStore } from '../fixtures/test-database.ts';
+import { startSmtpSink, type SmtpSink } from '../fixtures/smtp-sink.ts';
+
+describe.skipIf(!testDatabaseUrl)('mail dispatcher thread', () => {
+  let db: TestStore;
+  let sink: SmtpSink;
+  let dispatcher: ThreadedDispatcher;
+  const logs: Array<{ level: string; msg: string | undefined }> = [];
+  const logger = {
+    info: (_o: object, msg?: string) => logs.push({ level: 'info', msg }),
+    warn: (_o: object, msg?: string) => logs.push({ level: 'warn', msg }),
+    error: (_o: object, msg?: string) => logs.push({ level: 'error', msg }),
+  };
+
+  beforeAll(async () => {
+    db = await createTestStore();
+    sink = await startSmtpSink();
+    const config = configFrom({ smtpUrl: sink.url, mailFrom: 'Nyckel <no-reply@nyckel.test>', mail: { pollMs: 200 } });
+    dispatcher = await startDispatcherThread(config, db.databaseUrl!, logger);
+    dispatcher.start();
+  });
+  afterAll(async () => {
+    await dispatcher?.stop();
+    await sink?.close();
+    await db?.cleanup();
+  });
+
+  const queue = (to: string) =>
+    enqueueMail(db.store.db, { tenantId: null, template: 'test', recipient: to, locale: 'en', params: { tenantName: 'Contoso' }, holdsSecret: false });
+
+  it('starts another thread when its thread dies, and delivers what was queued meanwhile', async () => {
+    await queue('before@example.com');
+    dispatcher.wake();
+    await sink.waitFor((m) => m.to.includes('before@example.com'), 10_000);
+
+    const first = dispatcher.thread();
+    expect(first).toBeDefined();
+    await first!.terminate();
+    // While no thread runs, a drain is refused and mail waits in the outbox.
+    await expect(dispatcher.drainOnce()).rejects.toThrow(/not running/);
+    await queue('meanwhile@example.com');
+    dispatcher.wake();
+    expect(logs).toContainEqual({ level: 'error', msg: 'mail dispatcher thread exited; starting another' });
+
+    // Restarted after a pause (1 s after a first death); the new thread polls and finds the queued row.
+    await sink.waitFor((m) => m.to.includes('meanwhile@example.com'), 15_000);
+    const second = dispatcher.thread();
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    // The sink has the message before the thread records it as sent, so the row is read until it is recorded.
+    const row = () => db.store.db.selectFrom('outbox').select(['status', 'attempts']).where('recipient', '=', 'meanwhile@example.com').executeTakeFirstOrThrow();
+    await expect.poll(row, { timeout: 5_000, interval: 50 }).toEqual({ status: 'sent', attempts: 1 });
+    expect(sink.messages.filter((m) => m.to.includes('meanwhile@example.com'))).toHaveLength(1);
+  });
+});
