@@ -32,6 +32,8 @@ export interface DispatcherOptions {
   concurrency?: number;
   /** How long a claimed row stays invisible to other dispatchers. Must exceed a send's worst case. */
   leaseMs?: number;
+  /** Least time between the end of a pass that was not full and the next pass (default 25 ms). */
+  gapMs?: number;
   /** Delay before retry number `attempts + 1`; defaults to retryDelayMs. */
   backoffMs?: (attempts: number) => number;
 }
@@ -76,6 +78,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const concurrency = Math.max(1, opts.concurrency ?? 4);
   const leaseMs = opts.leaseMs ?? 120_000;
   const backoff = opts.backoffMs ?? retryDelayMs;
+  const gapMs = opts.gapMs ?? 25;
   const inflight = new Set<Promise<number>>();
   let timer: NodeJS.Timeout | undefined;
   let running = false;
@@ -202,13 +205,18 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     return p;
   }
 
+  // The next pass is due at `dueAt`; a wake never postpones it, only brings it forward.
+  let dueAt = Infinity;
+  let lastPassEnd = 0;
   function schedule(delay: number) {
     clearTimeout(timer);
+    dueAt = Date.now() + delay;
     timer = setTimeout(loop, delay);
     timer.unref();
   }
 
   async function loop() {
+    dueAt = Infinity;
     if (!started) return;
     if (running) {
       again = true;
@@ -216,17 +224,32 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     }
     running = true;
     try {
-      let more = true;
-      while (more && started) {
+      // Full batches follow each other at once; a batch that was not full ends the run.
+      while (started) {
         again = false;
-        more = (await drainOnce()) >= batchSize || again;
+        if ((await drainOnce()) < batchSize) break;
       }
     } catch (err) {
       logger.error({ error: describeError(err) }, 'mail dispatcher pass failed');
     } finally {
       running = false;
-      if (started) schedule(again ? 0 : pollMs);
+      lastPassEnd = Date.now();
+      if (started) schedule(again ? gapMs : pollMs);
     }
+  }
+
+  /**
+   * After the outbox was written. When idle, a pass starts at once; under load, mail queued during a pass waits
+   * up to gapMs after it, so one claim and one update carry many rows instead of one or two each.
+   */
+  function wake() {
+    if (!started) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    const delay = Math.max(0, lastPassEnd + gapMs - Date.now());
+    if (Date.now() + delay < dueAt) schedule(delay);
   }
 
   return {
@@ -236,9 +259,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       started = true;
       schedule(0);
     },
-    wake() {
-      if (started) schedule(0);
-    },
+    wake,
     async stop() {
       started = false;
       clearTimeout(timer);

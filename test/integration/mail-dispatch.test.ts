@@ -2,7 +2,7 @@
 // NYCKEL_TEST_DATABASE_URL is set (where the concurrent-dispatcher test uses two separate pools).
 import { createServer } from 'node:net';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDispatcher, type DispatcherOptions } from '../../src/mail/dispatcher.ts';
 import { enqueueMail } from '../../src/mail/outbox.ts';
 import { createSmtpTransport as createPooledSmtpTransport } from '../../src/mail/smtp-transport.ts';
@@ -115,8 +115,9 @@ describe('mail dispatch over SMTP', () => {
 
   it('retries a rejected recipient with growing attempts and dead-letters it after maxAttempts', async () => {
     const rejecting = await startSmtpSink({ rejectRcpt: true });
+    const smtp = createSmtpTransport(rejecting.url, 'no-reply@contoso.example');
     try {
-      const { d, logger } = dispatcher(createSmtpTransport(rejecting.url, 'no-reply@contoso.example'), { maxAttempts: 3, backoffMs: () => 0 });
+      const { d, logger } = dispatcher(smtp, { maxAttempts: 3, backoffMs: () => 0 });
       const id = await enqueueReset();
       for (const attempts of [1, 2]) {
         expect(await d.drainOnce()).toBe(1);
@@ -134,6 +135,7 @@ describe('mail dispatch over SMTP', () => {
       expect(JSON.stringify(logger.entries)).not.toContain(CODE);
       expect(rejecting.messages).toHaveLength(0);
     } finally {
+      smtp.close(); // its session stays open after a refusal; the sink's close() would wait for it
       await rejecting.close();
     }
   });
@@ -264,6 +266,27 @@ describe('mail dispatch cost: sessions, statements, concurrency', () => {
     expect(await retry.drainOnce()).toBe(1);
     expect(await row(ids[3]!)).toMatchObject({ status: 'sent', attempts: 2, last_error: null, body_text: '[scrubbed]' });
     expect(delivered.filter((to) => to === failing)).toHaveLength(1);
+  });
+
+  it('under a stream of wakes, passes are at least gapMs apart, so each claim carries many rows', async () => {
+    const delivered: string[] = [];
+    const transport: MailTransport = { send: async (msg) => void delivered.push(msg.to) };
+    const counter = new StatementCounter();
+    const d = createDispatcher({ db: db.withPlugin(counter), transport, logger: recordingLogger(), maxAttempts: 5, pollMs: 60_000, gapMs: 1000 });
+    d.start();
+    await vi.waitFor(() => expect(counter.updates).toBe(1)); // the start-up pass (nothing due)
+    // One mail every few ms, each followed by a wake, as requests do; all of it well inside one gap.
+    for (let i = 0; i < 8; i++) {
+      await enqueueReset(db, `stream${i}@example.com`, String(500000 + i));
+      d.wake();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await vi.waitFor(() => expect(delivered).toHaveLength(8), { timeout: 5000 });
+    await d.stop();
+    // The first wake runs a pass at once; every later one waits for the gap and they share a pass: at most
+    // two passes of claim + record after the start-up claim, where a pass per wake would be eight.
+    expect(counter.updates).toBeGreaterThanOrEqual(3);
+    expect(counter.updates).toBeLessThanOrEqual(5);
   });
 
   it('keeps at most `concurrency` sends in flight', async () => {

@@ -1,0 +1,229 @@
+// The SMTP client (mail/smtp-session.ts, pooled by mail/smtp-transport.ts) against real SMTP servers on
+// 127.0.0.1: smtp-server for the protocol, TLS and AUTH, and a scripted server where the test must see the
+// bytes on the wire. test/fixtures/tls holds a self-signed certificate for localhost/127.0.0.1 made for these
+// tests only; it is trusted only where a test passes it as `ca`.
+import { readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import { createSmtpTransport, type SmtpTransportOptions } from '../../src/mail/smtp-transport.ts';
+import { dataBlock, mayAuthenticate } from '../../src/mail/smtp-session.ts';
+
+const tlsDir = new URL('../fixtures/tls/', import.meta.url);
+const cert = readFileSync(new URL('localhost.crt', tlsDir));
+const key = readFileSync(new URL('localhost.key', tlsDir));
+
+interface Received {
+  to: string[];
+  raw: string;
+  secure: boolean;
+  user: string | undefined;
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function server(options: SMTPServerOptions = {}) {
+  const received: Received[] = [];
+  const auths: Array<{ method: string; username: string | undefined; password: string | null | undefined }> = [];
+  let sessions = 0;
+  const srv = new SMTPServer({
+    logger: false,
+    disableReverseLookup: true,
+    authOptional: true,
+    onConnect(_s, cb) {
+      sessions++;
+      cb();
+    },
+    onAuth(auth, _s, cb) {
+      auths.push({ method: auth.method, username: auth.username, password: auth.password });
+      if (auth.username === 'mailer' && auth.password === 'p@ss word') return cb(null, { user: 'mailer' });
+      cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+    },
+    onData(stream, session: SMTPServerSession, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8'), secure: session.secure, user: session.user as string | undefined });
+        cb();
+      });
+    },
+    ...options,
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.server.address() as { port: number }).port;
+  cleanups.push(() => new Promise<void>((resolve) => srv.close(() => resolve())));
+  return { port, received, auths, sessions: () => sessions };
+}
+
+function transport(url: string, options: SmtpTransportOptions = {}) {
+  const t = createSmtpTransport(url, 'Contoso <no-reply@contoso.example>', options);
+  cleanups.push(() => t.close());
+  return t;
+}
+
+const mail = (to: string, text = 'Your code is: 123456') => ({ to, subject: 'Your code', text, html: `<p>${text}</p>` });
+
+describe('SMTP client: protocol', () => {
+  it('sends MAIL, RCPT and DATA in one write when the server offers PIPELINING, one at a time when not', async () => {
+    for (const pipelining of [true, false]) {
+      const wire = await scriptedServer({ pipelining });
+      const t = transport(`smtp://127.0.0.1:${wire.port}`);
+      await t.send(mail('alice@example.com'));
+      await t.send(mail('bob@example.com'));
+      const envelopes = wire.reads.filter((r) => r.startsWith('MAIL FROM'));
+      if (pipelining) expect(envelopes).toEqual(['MAIL FROM:<no-reply@contoso.example>\r\nRCPT TO:<alice@example.com>\r\nDATA\r\n', 'MAIL FROM:<no-reply@contoso.example>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\n']);
+      else expect(envelopes).toEqual(['MAIL FROM:<no-reply@contoso.example>\r\n', 'MAIL FROM:<no-reply@contoso.example>\r\n']);
+      expect(wire.messages).toBe(2);
+      expect(wire.connections).toBe(1);
+    }
+  });
+
+  it('dot-stuffs the body, so a line starting with "." arrives intact and cannot end the message early', async () => {
+    const s = await server({ disabledCommands: ['STARTTLS'] });
+    const t = transport(`smtp://127.0.0.1:${s.port}`);
+    await t.send(mail('alice@example.com', 'first line\n.\n.hidden line\nlast line'));
+    expect(s.received).toHaveLength(1);
+    expect(s.received[0]!.raw).toContain('first line\r\n.\r\n.hidden line\r\nlast line');
+    expect(dataBlock(Buffer.from('.a\r\nb\r\n.c\r\n'))).toEqual(Buffer.from('..a\r\nb\r\n..c\r\n.\r\n'));
+    expect(dataBlock(Buffer.from('no final line break'))).toEqual(Buffer.from('no final line break\r\n.\r\n'));
+  });
+
+  it('a refused recipient fails only its message; the session is reset and carries the next one', async () => {
+    const s = await server({
+      disabledCommands: ['STARTTLS'],
+      onRcptTo(address, _s, cb) {
+        if (address.address.startsWith('gone')) return cb(Object.assign(new Error('No such user'), { responseCode: 550 }));
+        cb();
+      },
+    });
+    const t = transport(`smtp://127.0.0.1:${s.port}`, { poolSize: 1 });
+    await expect(t.send(mail('gone@example.com'))).rejects.toMatchObject({ responseCode: 550, message: expect.stringMatching(/RCPT TO refused: 550/) });
+    await t.send(mail('alice@example.com'));
+    expect(s.received.map((r) => r.to)).toEqual([['alice@example.com']]);
+    expect(s.sessions()).toBe(1);
+  });
+
+  it('opens a new session when the server closed an idle one', async () => {
+    const s = await server({ disabledCommands: ['STARTTLS'], socketTimeout: 300 });
+    const t = transport(`smtp://127.0.0.1:${s.port}`);
+    await t.send(mail('alice@example.com'));
+    await new Promise((r) => setTimeout(r, 800));
+    await t.send(mail('bob@example.com'));
+    expect(s.received.map((r) => r.to)).toEqual([['alice@example.com'], ['bob@example.com']]);
+    expect(s.sessions()).toBe(2);
+  });
+
+  it('gives up on a server that stops answering, within the reply timeout', async () => {
+    const wire = await scriptedServer({ pipelining: true, silentAfterGreeting: true });
+    const t = transport(`smtp://127.0.0.1:${wire.port}`, { timeouts: { reply: 300 } });
+    const started = Date.now();
+    await expect(t.send(mail('alice@example.com'))).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('reports a server that is not there with the socket error', async () => {
+    const port = await closedPort();
+    await expect(transport(`smtp://127.0.0.1:${port}`).send(mail('alice@example.com'))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('SMTP client: TLS and credentials', () => {
+  it('upgrades with STARTTLS when offered, verifies the certificate, then authenticates', async () => {
+    const s = await server({ key, cert, authMethods: ['PLAIN', 'LOGIN'] });
+    const t = transport(`smtp://mailer:${encodeURIComponent('p@ss word')}@localhost:${s.port}`, { tls: { ca: cert } });
+    await t.send(mail('alice@example.com'));
+    expect(s.auths).toEqual([{ method: 'PLAIN', username: 'mailer', password: 'p@ss word' }]);
+    expect(s.received).toMatchObject([{ to: ['alice@example.com'], secure: true, user: 'mailer' }]);
+  });
+
+  it('speaks TLS from the first byte with smtps://, and uses AUTH LOGIN when that is all the server offers', async () => {
+    const s = await server({ secure: true, key, cert, authMethods: ['LOGIN'] });
+    const t = transport(`smtps://mailer:${encodeURIComponent('p@ss word')}@127.0.0.1:${s.port}`, { tls: { ca: cert } });
+    await t.send(mail('alice@example.com'));
+    expect(s.auths).toEqual([{ method: 'LOGIN', username: 'mailer', password: 'p@ss word' }]);
+    expect(s.received).toMatchObject([{ secure: true, user: 'mailer' }]);
+  });
+
+  it('refuses a certificate nobody trusts, before any credential or message is sent', async () => {
+    const s = await server({ key, cert });
+    const t = transport(`smtp://mailer:secret@localhost:${s.port}`);
+    await expect(t.send(mail('alice@example.com'))).rejects.toThrow(/self[- ]signed/i);
+    expect(s.auths).toEqual([]);
+    expect(s.received).toEqual([]);
+  });
+
+  it('a wrong password fails the send with the server reply, and nothing is delivered', async () => {
+    const s = await server({ key, cert });
+    const t = transport(`smtp://mailer:wrong@localhost:${s.port}`, { tls: { ca: cert } });
+    await expect(t.send(mail('alice@example.com'))).rejects.toMatchObject({ code: 'EAUTH', responseCode: 535 });
+    expect(s.received).toEqual([]);
+  });
+
+  it('sends credentials only over TLS, or to a relay on this machine', async () => {
+    expect(mayAuthenticate('smtp.example.com', false)).toBe(false);
+    expect(mayAuthenticate('smtp.example.com', true)).toBe(true);
+    for (const host of ['127.0.0.1', 'localhost', '::1']) expect(mayAuthenticate(host, false)).toBe(true);
+    // A loopback relay without STARTTLS (a local Postfix, Mailpit): credentials stay on this machine.
+    const s = await server({ disabledCommands: ['STARTTLS'], authMethods: ['PLAIN'] });
+    await transport(`smtp://mailer:${encodeURIComponent('p@ss word')}@127.0.0.1:${s.port}`).send(mail('alice@example.com'));
+    expect(s.received).toMatchObject([{ secure: false, user: 'mailer' }]);
+  });
+});
+
+/** A minimal SMTP server that records each read from the socket, to see what the client put in one write. */
+async function scriptedServer(opts: { pipelining: boolean; silentAfterGreeting?: boolean }) {
+  const state = { port: 0, reads: [] as string[], messages: 0, connections: 0 };
+  const sockets = new Set<Socket>();
+  const srv: Server = createServer((socket: Socket) => {
+    state.connections++;
+    sockets.add(socket);
+    let inData = false;
+    let pending = '';
+    socket.write('220 scripted ESMTP\r\n');
+    socket.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('latin1');
+      if (!inData) state.reads.push(text);
+      if (opts.silentAfterGreeting) return;
+      pending += text;
+      let at: number;
+      while ((at = pending.indexOf('\r\n')) !== -1) {
+        const line = pending.slice(0, at);
+        pending = pending.slice(at + 2);
+        if (inData) {
+          if (line === '.') {
+            inData = false;
+            state.messages++;
+            socket.write('250 queued\r\n');
+          }
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') socket.write(`250-scripted\r\n${opts.pipelining ? '250-PIPELINING\r\n' : ''}250 8BITMIME\r\n`);
+        else if (verb === 'DATA') {
+          inData = true;
+          socket.write('354 go ahead\r\n');
+        } else if (verb === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write('250 ok\r\n');
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  state.port = (srv.address() as { port: number }).port;
+  cleanups.push(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((resolve) => srv.close(() => resolve()));
+  });
+  return state;
+}
+
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
