@@ -1,11 +1,11 @@
 // Builds the MIME message of a mail (multipart/alternative: plain text and HTML, quoted-printable, UTF-8)
-// into one buffer. The encoders are nodemailer's own (quoted-printable, RFC 2047 encoded words); the tree of
-// MIME nodes and header objects nodemailer's composer builds around them is not needed for this one shape,
-// and cost more than the rest of a delivery. Every value placed in a header is a single line: the subject's
+// into one buffer. Header words are encoded by nodemailer's RFC 2047 encoder, bodies by our one-pass
+// quoted-printable encoder (quoted-printable.ts); the tree of MIME nodes and header objects nodemailer's
+// composer builds around them is not needed for this one shape, and cost more than the rest of a delivery. Every value placed in a header is a single line: the subject's
 // line breaks become spaces and the recipient is checked by the caller (transport.ts assertSafeRecipient).
 import { randomUUID } from 'node:crypto';
 import mimeFuncs from 'nodemailer/lib/mime-funcs/index.js';
-import qp from 'nodemailer/lib/qp/index.js';
+import { encodeQuotedPrintable } from './quoted-printable.ts';
 
 // Methods, not free functions: they call each other through `this`.
 const encodeWords = (value: string) => mimeFuncs.encodeWords(value, 'B', 52);
@@ -54,11 +54,11 @@ function mailbox(from: string): string {
   return `${shown} <${address}>`;
 }
 
-const body = (content: string) => qp.wrap(qp.encode(content.replace(/\r?\n/g, CRLF)), 76);
+const body = (content: string) => encodeQuotedPrintable(content.replace(/\r?\n/g, CRLF));
 
 export function buildMime(m: MimeInput): Buffer {
   const boundary = `----=_Part_${randomUUID()}`;
-  const lines = [
+  const head = [
     header(`From: ${mailbox(m.from)}`),
     `To: ${m.to}`,
     header(`Subject: ${headerText(m.subject)}`),
@@ -71,14 +71,15 @@ export function buildMime(m: MimeInput): Buffer {
     'Content-Type: text/plain; charset=utf-8',
     'Content-Transfer-Encoding: quoted-printable',
     '',
-    body(m.text),
+    '',
+  ];
+  const middle = [
+    '',
     `--${boundary}`,
     'Content-Type: text/html; charset=utf-8',
     'Content-Transfer-Encoding: quoted-printable',
     '',
-    body(m.html),
-    `--${boundary}--`,
     '',
   ];
-  return Buffer.from(lines.join(CRLF), 'utf8');
+  return Buffer.concat([Buffer.from(head.join(CRLF), 'utf8'), body(m.text), Buffer.from(middle.join(CRLF)), body(m.html), Buffer.from(`${CRLF}--${boundary}--${CRLF}`)]);
 }
