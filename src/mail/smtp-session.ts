@@ -109,9 +109,10 @@ export class SmtpSession {
     const commands = [`MAIL FROM:<${from}>${utf8 ? ' SMTPUTF8' : ''}`, `RCPT TO:<${to}>`, 'DATA'];
     const replies: Reply[] = [];
     if (this.features.has('PIPELINING')) {
-      const pending = commands.map(() => this.nextReply());
+      // All three replies awaited together: when one fails, the others' rejections are handled too.
+      const pending = Promise.all(commands.map(() => this.nextReply()));
       this.write(commands.map((c) => c + CRLF).join(''));
-      for (const p of pending) replies.push(await p);
+      replies.push(...(await pending));
     } else {
       for (const c of commands) {
         const reply = await this.command(c);
@@ -129,9 +130,7 @@ export class SmtpSession {
       throw replyError(step, reply ?? mail);
     }
     progress.bodySent = true;
-    const done = this.nextReply();
-    this.write(dataBlock(raw));
-    const accepted = await done;
+    const accepted = await this.exchange(dataBlock(raw));
     if (accepted.code !== 250) throw replyError('message', accepted);
     this.delivered++;
   }
@@ -265,15 +264,20 @@ export class SmtpSession {
     return withTimeout(reply, timeoutMs, 'SMTP reply timeout', { onTimeout: () => this.destroy() });
   }
 
+  /** Writes; a session already failed rejects the waiting replies instead (its caller sees that failure). */
   private write(data: string | Buffer): void {
-    if (this.failure) throw this.failure;
-    this.socket.write(data);
+    if (!this.failure) this.socket.write(data);
+  }
+
+  /** Writes `data` and resolves to the reply it gets. */
+  private exchange(data: string | Buffer): Promise<Reply> {
+    const reply = this.nextReply();
+    this.write(data);
+    return reply;
   }
 
   private command(line: string): Promise<Reply> {
-    const reply = this.nextReply();
-    this.write(line + CRLF);
-    return reply;
+    return this.exchange(line + CRLF);
   }
 }
 
