@@ -171,7 +171,7 @@ export class SmtpSession {
       if (ready.code !== 220) throw replyError('STARTTLS', ready);
       const plain = this.socket as Socket;
       plain.removeAllListeners('data');
-      const secured = tlsConnect({ ...this.opts.tls, socket: plain, servername });
+      const secured = tlsConnect({ ...this.opts.tls, socket: plain, host, servername });
       this.attach(
         await withTimeout(
           new Promise<TLSSocket>((resolve, reject) => {
