@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config/load.ts';
 import { NyckelError } from './errors.ts';
 import { CliError, connectAdmin, type AdminClient, type CliContext } from './cli/context.ts';
+import { DataDirInUseError } from './store/embedded-lock.ts';
 import { commands } from './cli/registry.ts';
 
 function usage(): string {
@@ -40,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     };
     return await command.run(ctx, values as Parameters<typeof command.run>[1], positionals);
   } catch (err) {
-    const known = err instanceof CliError || err instanceof ConfigError || err instanceof NyckelError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const known = err instanceof CliError || err instanceof ConfigError || err instanceof NyckelError || err instanceof DataDirInUseError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`nyckel ${name}: ${known ? (err as Error).message : `unexpected error: ${(err as Error).stack ?? String(err)}`}\n`);
     return 1;
   } finally {

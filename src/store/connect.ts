@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, Db } from './database.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { lockDataDir } from './embedded-lock.ts';
 
 export interface Store {
   db: Db;
@@ -45,11 +46,28 @@ export async function openStore(options: { databaseUrl?: string; dataDir: string
   }
   const { PGlite } = await import('@electric-sql/pglite');
   let dir: string | undefined;
+  let unlock = () => {};
   if (!options.memory) {
     dir = join(options.dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
+    unlock = lockDataDir(join(options.dataDir, 'pgdata.lock'));
   }
-  const pglite = await PGlite.create(dir);
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  try {
+    const pglite = await PGlite.create(dir);
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    return {
+      db,
+      kind: 'pglite',
+      close: async () => {
+        try {
+          await db.destroy();
+        } finally {
+          unlock();
+        }
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
 }

@@ -1,6 +1,7 @@
 // The `nyckel` CLI as operators use it: a real process, one clear error line and a non-zero exit on failure,
 // and the same commands working while a server owns the embedded database.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +52,22 @@ describe('nyckel CLI', () => {
     expect((await run(['frobnicate'])).code).toBe(2);
   });
 
+  it('says in one line that the port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const own = await createCliEnv();
+    try {
+      const r = await own.run(['start'], undefined, { NYCKEL_PORT: String((taken.address() as { port: number }).port) });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/cannot listen on 127\.0\.0\.1:\d+: the port is in use .*NYCKEL_PORT/);
+      expect(existsSync(join(own.dataDir, 'pgdata.lock'))).toBe(false); // released on the way out
+    } finally {
+      taken.close();
+      await own.cleanup();
+    }
+  });
+
   it('works through the running server, which stops gracefully on SIGTERM', async () => {
     const server = spawn(process.execPath, [BIN, 'start'], { env: { ...env, NYCKEL_PORT: '0', NYCKEL_SEED_DEMO: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -68,6 +85,17 @@ describe('nyckel CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     const after = await (await fetch(`${url}/contoso/B2C_1_signin/signin`)).text();
     expect(after).toContain('Forgot your password?');
+
+    if (!env.NYCKEL_DATABASE_URL) {
+      // A second `start` on the same embedded database is refused before it opens anything, and leaves the
+      // running server (and the CLI's way to it) alone.
+      const second = await run(['start'], undefined, { NYCKEL_PORT: '0' });
+      expect(second.code).not.toBe(0);
+      expect(second.stderr.trim().split('\n')).toHaveLength(1);
+      expect(second.stderr).toMatch(/the embedded database is in use by process \d+ \(is Nyckel already running\?/);
+      expect(existsSync(join(dataDir, 'server.json'))).toBe(true);
+      expect((await run(['sspr', '--tenant', 'contoso', '--mode', 'all'])).code).toBe(0);
+    }
 
     // Requests in flight when SIGTERM arrives still get their answer.
     const inflight = Array.from({ length: 8 }, () => fetch(`${url}/contoso/B2C_1_signin/signin/api`, { method: 'POST', headers: { accept: 'application/json' } }).then((res) => res.status));

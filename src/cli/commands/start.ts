@@ -15,7 +15,7 @@ import { insecureSettings } from '../../config/schema.ts';
 import { randomToken } from '../../security/secrets.ts';
 import { seedOnFirstStart } from '../../directory/seed-demo.ts';
 import { runNowUrl } from '../../oidc/index.ts';
-import { removeServerFile, writeServerFile, type CliContext } from '../context.ts';
+import { CliError, removeServerFile, writeServerFile, type CliContext } from '../context.ts';
 import type { Command } from '../registry.ts';
 
 export const command: Command = {
@@ -32,7 +32,7 @@ export const command: Command = {
     try {
       for (const warning of insecureSettings(config)) nyckel.services.log.warn(`insecure setting: ${warning}`);
       const banner = await prepare(ctx.config, nyckel);
-      const bound = await nyckel.listen();
+      const bound = await listen(nyckel, config);
       ctx.out(banner(bound, 1));
       writeServerFile(config, { url: bound, pid: process.pid, token: localToken });
       await stopSignal();
@@ -152,7 +152,7 @@ async function runWorker(config: Config): Promise<number> {
   const token = process.env.NYCKEL_LOCAL_TOKEN;
   const nyckel = await createApp({ ...config, hashing: { ...config.hashing, concurrency } }, token ? { localToken: token } : {});
   try {
-    const bound = await nyckel.listen();
+    const bound = await listen(nyckel, config);
     process.send?.({ type: 'listening', url: bound } satisfies WorkerMessage);
     // Stop on a signal (terminal Ctrl-C reaches every process; the primary sends SIGTERM) or if the primary dies.
     await Promise.race([stopSignal(), new Promise<void>((resolve) => process.once('disconnect', () => resolve()))]);
@@ -162,4 +162,18 @@ async function runWorker(config: Config): Promise<number> {
     if (process.connected) process.disconnect();
   }
   return 0;
+}
+
+/** Listens, or says in one line why it cannot: a port in use or not allowed is the operator's to change. */
+async function listen(nyckel: NyckelApp, config: Config): Promise<string> {
+  try {
+    return await nyckel.listen();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const where = `${config.host}:${config.port}`;
+    if (code === 'EADDRINUSE') throw new CliError(`cannot listen on ${where}: the port is in use (another Nyckel?); set NYCKEL_PORT to a free port`);
+    if (code === 'EACCES') throw new CliError(`cannot listen on ${where}: not allowed to use that port; set NYCKEL_PORT to 1024 or above`);
+    if (code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${where}: no such address on this machine; check NYCKEL_HOST`);
+    throw err;
+  }
 }
