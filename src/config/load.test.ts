@@ -23,3 +23,19 @@ describe('mail settings', () => {
     expect(() => loadConfig({ NYCKEL_MAIL_BATCH_SIZE: '501' })).toThrow(/mail\.batchSize/);
   });
 });
+
+describe('SMTP settings', () => {
+  it('take smtp:// and smtps:// URLs, or nothing (the dev inbox)', () => {
+    expect(loadConfig({ NYCKEL_SMTP_URL: 'smtp://user:p%40ss@mail.example.com:587' }).smtpUrl).toBe('smtp://user:p%40ss@mail.example.com:587');
+    expect(loadConfig({ NYCKEL_SMTP_URL: 'smtps://mail.example.com' }).smtpUrl).toBe('smtps://mail.example.com');
+    expect(loadConfig({}).smtpUrl).toBeUndefined();
+  });
+
+  it('refuse anything else in one clear message, before the server starts', () => {
+    for (const bad of ['mail.example.com:587', 'http://mail.example.com', 'smtp://', 'smtp//mail.example.com']) {
+      expect(() => loadConfig({ NYCKEL_SMTP_URL: bad }), bad).toThrow(/smtpUrl: must be smtp:\/\/\[user:password@\]host\[:port\] or smtps:\/\//);
+    }
+    expect(() => loadConfig({ NYCKEL_MAIL_FROM: 'Contoso <a@b.example>\r\nBcc: x@y.example' })).toThrow(/mailFrom: must be one line/);
+    expect(() => loadConfig({ NYCKEL_MAIL_FROM: 'Contoso' })).toThrow(/mailFrom/);
+  });
+});

@@ -23,9 +23,15 @@ export const configSchema = z.object({
   /** Max pg pool size per process. */
   databasePoolSize: z.coerce.number().int().min(1).max(200).default(10),
   /** smtp://user:pass@host:port (or smtps://); empty = dev inbox at /dev/mail. */
-  smtpUrl: z.string().optional(),
+  smtpUrl: z
+    .string()
+    .refine((v) => v === '' || isSmtpUrl(v), 'must be smtp://[user:password@]host[:port] or smtps://…')
+    .optional(),
   /** From address of every message. */
-  mailFrom: z.string().default('Nyckel <no-reply@localhost>'),
+  mailFrom: z
+    .string()
+    .refine((v) => !/[\r\n]/.test(v) && /@/.test(v), 'must be one line with an address, e.g. Contoso <no-reply@contoso.com>')
+    .default('Nyckel <no-reply@localhost>'),
   /** redis://… for rate-limit counters shared by many processes. */
   redisUrl: z.string().optional(),
   /** Server secret (≥ 32 chars) keying code HMACs, CSRF and key encryption. Generated into dataDir if unset. */
@@ -115,4 +121,13 @@ export function insecureSettings(config: Config): string[] {
   if (!config.smtpUrl) warnings.push('no SMTP configured: mail goes to the dev inbox at /dev/mail');
   if (config.trustProxy) warnings.push('trustProxy is on: X-Forwarded-For decides client IPs (rate limits)');
   return warnings;
+}
+
+function isSmtpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
