@@ -17,7 +17,7 @@
 // snapshot and one transaction, so each step is atomic: when its move matches no row (a parallel request
 // moved the flow first), none of its effects are written. Effects see the snapshot from before the
 // statement, so "supersede the flow's live codes" and "insert the new code" never touch each other's rows.
-import { sql, type RawBuilder } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { Db } from './database.ts';
 import type { FlowRow } from './queries/flows.ts';
 import { batcherFor, createBatcher } from './batcher.ts';
@@ -40,7 +40,7 @@ export interface FlowMove {
   to: { state: string; data: Record<string, unknown>; userId?: string | null };
 }
 
-interface Step {
+export interface Step {
   move: FlowMove;
   effects: readonly Effect[];
 }
@@ -52,31 +52,50 @@ export const insertWhere = (table: string, row: Record<string, unknown>, types: 
   row: Object.fromEntries(Object.entries(row).map(([column, value]) => [column, { value, type: types[column] ?? 'text' }])),
 });
 
-const values = (rows: Array<RawBuilder<unknown>[]>) => sql.join(rows.map((r) => sql`(${sql.join(r)})`));
-const cast = (t: Typed) => sql`${t.value}::${sql.raw(t.type)}`;
-const ident = (name: string) => sql.ref(name);
+/**
+ * The statement is written as text with $n parameters and handed to the driver as it is: these statements are
+ * built for every batch of every step, and building them as Kysely templates (nodes, then compiled back to
+ * text) cost more request-thread CPU than the rest of a reset request's SQL. Only identifiers and types from
+ * this code, and integers, are written into the text; every value is a parameter.
+ */
+class Statement {
+  readonly parameters: unknown[] = [];
+  param(value: unknown, type: string): string {
+    this.parameters.push(value);
+    return `$${this.parameters.length}::${type}`;
+  }
+}
 
-function headCte(steps: Step[], now: Date): RawBuilder<unknown> {
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const TYPE = /^[a-z][a-z0-9_ ]*(\[\])?$/;
+const typeOf = (t: Typed) => {
+  if (!TYPE.test(t.type)) throw new Error(`guarded write: not a type name: ${t.type}`);
+  return t.type;
+};
+const rowsSql = (rows: string[][]) => rows.map((r) => `(${r.join(', ')})`).join(', ');
+
+function headCte(q: Statement, steps: Step[], now: Date): string {
   const rows = steps.map(({ move }, i) => [
-    sql`${sql.lit(i)}::int`,
-    sql`${move.id}::text`,
-    sql`${move.from.state}::text`,
-    sql`${move.from.version}::int`,
-    sql`${move.to.state}::text`,
-    sql`${JSON.stringify(move.to.data)}::jsonb`,
-    sql`${move.to.userId !== undefined}::boolean`,
-    sql`${move.to.userId ?? null}::uuid`,
+    `${i}::int`,
+    q.param(move.id, 'text'),
+    q.param(move.from.state, 'text'),
+    q.param(move.from.version, 'int'),
+    q.param(move.to.state, 'text'),
+    q.param(JSON.stringify(move.to.data), 'jsonb'),
+    q.param(move.to.userId !== undefined, 'boolean'),
+    q.param(move.to.userId ?? null, 'uuid'),
   ]);
-  return sql`h as (
+  const at = q.param(now, 'timestamptz');
+  return `h as (
     update flows f set state = v.state, data = v.data, user_id = case when v.set_user then v.user_id else f.user_id end,
-      version = f.version + 1, updated_at = ${now}::timestamptz
-    from (values ${values(rows)}) as v(__batch, id, from_state, from_version, state, data, set_user, user_id)
-    where f.id = v.id and f.state = v.from_state and f.version = v.from_version and f.expires_at > ${now}::timestamptz
+      version = f.version + 1, updated_at = ${at}
+    from (values ${rowsSql(rows)}) as v(__batch, id, from_state, from_version, state, data, set_user, user_id)
+    where f.id = v.id and f.state = v.from_state and f.version = v.from_version and f.expires_at > ${at}
     returning v.__batch, f.*)`;
 }
 
 /** Effects of all steps grouped by shape: one statement part per table and column set. */
-function effectCtes(steps: Step[]): Array<RawBuilder<unknown>> {
+function effectCtes(q: Statement, steps: Step[]): string[] {
   const groups = new Map<string, { effect: Effect; rows: Array<{ step: number; effect: Effect }> }>();
   steps.forEach(({ effects }, step) => {
     for (const effect of effects) {
@@ -89,26 +108,34 @@ function effectCtes(steps: Step[]): Array<RawBuilder<unknown>> {
       groups.set(shape, group);
     }
   });
-  const won = sql`x.__batch in (select __batch from h)`;
+  const won = 'x.__batch in (select __batch from h)';
   return [...groups.values()].map(({ effect, rows }, g) => {
-    const name = sql.raw(`e${g}`);
     if (effect.kind === 'insert') {
       const columns = Object.keys(effect.row);
-      const data = rows.map(({ step, effect: e }) => [sql`${sql.lit(step)}::int`, ...columns.map((c) => cast((e as typeof effect).row[c]!))]);
-      return sql`${name} as (insert into ${sql.table(effect.table)} (${sql.join(columns.map(ident))})
-        select ${sql.join(columns.map((c) => sql.ref(`x.${c}`)))} from (values ${values(data)}) as x(__batch, ${sql.join(columns.map(ident))}) where ${won})`;
+      const data = rows.map(({ step, effect: e }) => [`${step}::int`, ...columns.map((c) => {
+        const t = (e as typeof effect).row[c]!;
+        return q.param(t.value, typeOf(t));
+      })]);
+      return `e${g} as (insert into ${quote(effect.table)} (${columns.map(quote).join(', ')})
+        select ${columns.map((c) => `x.${quote(c)}`).join(', ')} from (values ${rowsSql(data)}) as x(__batch, ${columns.map(quote).join(', ')}) where ${won})`;
     }
     const setCols = Object.keys(effect.set);
     const matchCols = Object.keys(effect.match);
-    const alias = (c: string) => `m_${c}`;
     const data = rows.map(({ step, effect: e }) => {
       const u = e as typeof effect;
-      return [sql`${sql.lit(step)}::int`, ...setCols.map((c) => cast(u.set[c]!)), ...matchCols.map((c) => cast(u.match[c]!))];
+      return [`${step}::int`, ...setCols.map((c) => q.param(u.set[c]!.value, typeOf(u.set[c]!))), ...matchCols.map((c) => q.param(u.match[c]!.value, typeOf(u.match[c]!)))];
     });
-    return sql`${name} as (update ${sql.table(effect.table)} t set ${sql.join(setCols.map((c) => sql`${ident(c)} = ${sql.ref(`x.${c}`)}`))}
-      from (values ${values(data)}) as x(__batch, ${sql.join([...setCols.map(ident), ...matchCols.map((c) => ident(alias(c)))])})
-      where ${sql.join(matchCols.map((c) => sql`${sql.ref(`t.${c}`)} = ${sql.ref(`x.${alias(c)}`)}`), sql` and `)}${effect.also ? sql` and ${sql.raw(effect.also)}` : sql``} and ${won})`;
+    return `e${g} as (update ${quote(effect.table)} t set ${setCols.map((c) => `${quote(c)} = x.${quote(c)}`).join(', ')}
+      from (values ${rowsSql(data)}) as x(__batch, ${[...setCols.map(quote), ...matchCols.map((c) => quote(`m_${c}`))].join(', ')})
+      where ${matchCols.map((c) => `t.${quote(c)} = x.${quote(`m_${c}`)}`).join(' and ')}${effect.also ? ` and ${effect.also}` : ''} and ${won})`;
   });
+}
+
+/** The whole step statement: the moves, then every effect, answering with the moved flows. */
+export function stepStatement(steps: Step[], now: Date): CompiledQuery<FlowRow & { __batch: number }> {
+  const q = new Statement();
+  const ctes = [headCte(q, steps, now), ...effectCtes(q, steps)];
+  return CompiledQuery.raw(`with ${ctes.join(', ')} select * from h`, q.parameters) as CompiledQuery<FlowRow & { __batch: number }>;
 }
 
 async function runSteps(db: Db, steps: Step[]): Promise<Array<FlowRow | undefined>> {
@@ -124,8 +151,7 @@ async function runSteps(db: Db, steps: Step[]): Promise<Array<FlowRow | undefine
       first.push(step);
     }
   });
-  const now = new Date();
-  const { rows } = await sql<FlowRow & { __batch: number }>`with ${sql.join([headCte(first, now), ...effectCtes(first)])} select * from h`.execute(db);
+  const { rows } = await db.executeQuery(stepStatement(first, new Date()));
   const byStep: Array<FlowRow | undefined> = first.map(() => undefined);
   for (const { __batch, ...row } of rows) byStep[__batch] = row as FlowRow;
   const out: Array<FlowRow | undefined> = [];
