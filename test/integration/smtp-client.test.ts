@@ -4,7 +4,7 @@
 // tests only; it is trusted only where a test passes it as `ca`.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { createSmtpTransport, type SmtpTransportOptions } from '../../src/mail/smtp-transport.ts';
 import { dataBlock, mayAuthenticate } from '../../src/mail/smtp-session.ts';
@@ -107,10 +107,11 @@ describe('SMTP client: protocol', () => {
   });
 
   it('opens a new session when the server closed an idle one', async () => {
-    const s = await server({ disabledCommands: ['STARTTLS'], socketTimeout: 300 });
+    let closed = 0;
+    const s = await server({ disabledCommands: ['STARTTLS'], socketTimeout: 1000, onClose: () => void closed++ });
     const t = transport(`smtp://127.0.0.1:${s.port}`);
     await t.send(mail('alice@example.com'));
-    await new Promise((r) => setTimeout(r, 800));
+    await vi.waitFor(() => expect(closed).toBe(1), { timeout: 10_000, interval: 50 }); // the server dropped it
     await t.send(mail('bob@example.com'));
     expect(s.received.map((r) => r.to)).toEqual([['alice@example.com'], ['bob@example.com']]);
     expect(s.sessions()).toBe(2);
