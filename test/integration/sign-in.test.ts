@@ -90,9 +90,10 @@ describe('sign-in lockouts grow', () => {
     await sleep(1300);
     // The first lock is over: a fresh run of attempts, and the next lockout lasts twice as long.
     await lockUp();
-    await sleep(1300);
+    // Longer than the first lockout, well inside the second (the margin is for a slow machine's requests).
+    await sleep(1100);
     expect(await attempt('Right-Passw0rd!')).toBe('sign_in.locked');
-    await sleep(1000);
+    await sleep(1300);
     await lockUp();
     await sleep(2300);
     // The third lockout is capped at the 2 s maximum; then the right password works again.
