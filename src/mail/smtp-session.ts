@@ -49,17 +49,21 @@ export function mayAuthenticate(host: string, encrypted: boolean): boolean {
 }
 
 /** Dot-stuffing (RFC 5321 4.5.2): a line that starts with "." gets another; the body ends with CRLF "." CRLF. */
+const DOT = Buffer.from('.');
+const END = Buffer.from(`.${CRLF}`);
+const CRLF_END = Buffer.from(`${CRLF}.${CRLF}`);
+
 export function dataBlock(raw: Buffer): Buffer {
   const parts: Buffer[] = [];
   let from = 0;
-  if (raw[0] === 0x2e) parts.push(Buffer.from('.'));
+  if (raw[0] === 0x2e) parts.push(DOT);
   for (let at = raw.indexOf('\n.'); at !== -1; at = raw.indexOf('\n.', at + 2)) {
-    parts.push(raw.subarray(from, at + 1), Buffer.from('.'));
+    parts.push(raw.subarray(from, at + 1), DOT);
     from = at + 1;
   }
   parts.push(raw.subarray(from));
   const endsWithCrlf = raw.length >= 2 && raw[raw.length - 2] === 0x0d && raw[raw.length - 1] === 0x0a;
-  parts.push(Buffer.from(endsWithCrlf ? `.${CRLF}` : `${CRLF}.${CRLF}`));
+  parts.push(endsWithCrlf ? END : CRLF_END);
   return Buffer.concat(parts);
 }
 
@@ -151,18 +155,7 @@ export class SmtpSession {
   private async connect(): Promise<void> {
     const { host, port, secure, timeouts } = this.opts;
     const servername = isIP(host) ? undefined : host;
-    const socket = secure ? tlsConnect({ ...this.opts.tls, host, port, servername }) : netConnect({ host, port });
-    this.attach(
-      await withTimeout(
-        new Promise<Socket | TLSSocket>((resolve, reject) => {
-          socket.once(secure ? 'secureConnect' : 'connect', () => resolve(socket));
-          socket.once('error', reject);
-        }),
-        timeouts.connect,
-        'Connection timeout',
-        { onTimeout: () => socket.destroy() },
-      ),
-    );
+    this.attach(await opened(secure ? tlsConnect({ ...this.opts.tls, host, port, servername }) : netConnect({ host, port }), secure, timeouts.connect));
     const greeting = await this.nextReply(timeouts.greeting);
     if (greeting.code !== 220) throw replyError('greeting', greeting);
     await this.ehlo();
@@ -171,18 +164,7 @@ export class SmtpSession {
       if (ready.code !== 220) throw replyError('STARTTLS', ready);
       const plain = this.socket as Socket;
       plain.removeAllListeners('data');
-      const secured = tlsConnect({ ...this.opts.tls, socket: plain, host, servername });
-      this.attach(
-        await withTimeout(
-          new Promise<TLSSocket>((resolve, reject) => {
-            secured.once('secureConnect', () => resolve(secured));
-            secured.once('error', reject);
-          }),
-          timeouts.connect,
-          'TLS handshake timeout',
-          { onTimeout: () => secured.destroy() },
-        ),
-      );
+      this.attach(await opened(tlsConnect({ ...this.opts.tls, socket: plain, host, servername }), true, timeouts.connect));
       await this.ehlo();
     }
     if (this.opts.auth) await this.authenticate(this.opts.auth);
@@ -284,6 +266,15 @@ export class SmtpSession {
 function replyError(step: string, reply: Reply): SmtpError {
   const text = reply.lines.join(' ').slice(0, 300);
   return new SmtpError(`${step} refused: ${reply.code} ${text}`, 'EENVELOPE', reply.code);
+}
+
+/** The socket once connected (TLS: once the handshake is done and the certificate verified), within `ms`. */
+function opened<S extends Socket | TLSSocket>(socket: S, tls: boolean, ms: number): Promise<S> {
+  const ready = new Promise<S>((resolve, reject) => {
+    socket.once(tls ? 'secureConnect' : 'connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+  return withTimeout(ready, ms, tls ? 'TLS connection timeout' : 'Connection timeout', { onTimeout: () => socket.destroy() });
 }
 
 /** Rejects with ETIMEDOUT after `ms`, and runs `onTimeout` then (to close what would now be out of step). */
