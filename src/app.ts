@@ -60,7 +60,7 @@ const css = readFileSync(fileURLToPath(new URL('./ui/static/nyckel.css', import.
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<NyckelApp> {
   const log = options.logger ?? createLogger(config.logLevel);
-  const store = options.store ?? (await openStore({ dataDir: config.dataDir, poolSize: config.databasePoolSize, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
+  const store = options.store ?? (await openStore({ dataDir: config.dataDir, poolSize: config.databasePoolSize, preparedStatements: config.databasePreparedStatements, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
   if (!options.store) await migrate(store.db);
   const keys = deriveKeys(config.secret ?? loadOrCreateSecret(config.dataDir));
   const hasher = createHasher({ maxQueue: config.hashing.maxQueue, ...(config.hashing.concurrency ? { concurrency: config.hashing.concurrency } : {}) });

@@ -39,3 +39,11 @@ describe('SMTP settings', () => {
     expect(() => loadConfig({ NYCKEL_MAIL_FROM: 'Contoso' })).toThrow(/mailFrom/);
   });
 });
+
+describe('prepared statements', () => {
+  it('are on by default, off with NYCKEL_DATABASE_PREPARED_STATEMENTS=false, and refuse other words', () => {
+    expect(loadConfig({}).databasePreparedStatements).toBe(true);
+    expect(loadConfig({ NYCKEL_DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements).toBe(false);
+    expect(() => loadConfig({ NYCKEL_DATABASE_PREPARED_STATEMENTS: 'no' })).toThrow(/databasePreparedStatements/);
+  });
+});

@@ -9,6 +9,7 @@ const envMap: Record<string, string> = {
   NYCKEL_DATA_DIR: 'dataDir',
   NYCKEL_DATABASE_URL: 'databaseUrl',
   NYCKEL_DATABASE_POOL_SIZE: 'databasePoolSize',
+  NYCKEL_DATABASE_PREPARED_STATEMENTS: 'databasePreparedStatements',
   NYCKEL_WORKERS: 'workers',
   NYCKEL_SMTP_URL: 'smtpUrl',
   NYCKEL_MAIL_FROM: 'mailFrom',

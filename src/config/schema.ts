@@ -22,6 +22,11 @@ export const configSchema = z.object({
   workers: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).optional(),
   /** Max pg pool size per process. */
   databasePoolSize: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * Run statements as named prepared statements (parsed once per connection). Turn off behind a pooler that
+   * does not keep them per client, e.g. PgBouncer in transaction mode before 1.21.
+   */
+  databasePreparedStatements: bool.default(true),
   /** smtp://user:pass@host:port (or smtps://); empty = dev inbox at /dev/mail. */
   smtpUrl: z
     .string()

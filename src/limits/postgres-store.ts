@@ -14,6 +14,7 @@ import { sql } from 'kysely';
 import type { Db } from '../store/database.ts';
 import { createBatcher } from '../store/batcher.ts';
 import { refusedAfter, storedKey, type LimitResult, type LimitSpec, type LimitStore } from './limiter.ts';
+import { anyOf } from '../store/prepared-client.ts';
 
 const NEVER = sql<number>`9223372036854775807::bigint`;
 
@@ -81,7 +82,7 @@ async function checkBatch(db: Db, batch: Array<Array<{ spec: LimitSpec; key: str
   const keys = [...new Set(batch.flatMap((items) => items.map(({ spec, key }) => storedKey(spec, key))))];
   const { rows } = await sql<Row>`
     select key, points, expire from rate_limits
-    where key in (${sql.join(keys)}) and (expire is null or expire > ${now}::bigint)`.execute(db);
+    where key = ${anyOf(keys, 'text')} and (expire is null or expire > ${now}::bigint)`.execute(db);
   const byKey = new Map(rows.map((r) => [r.key, r]));
   return batch.map((items) =>
     items.map(({ spec, key }): LimitResult => {

@@ -16,7 +16,7 @@ const { config, databaseUrl } = workerData as { config: Config; databaseUrl: str
 const port = parentPort;
 if (!port) throw new Error('dispatcher-thread runs as a worker thread');
 const log = pino({ level: config.logLevel }).child({ thread: 'mail' });
-const store = await openStore({ databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+const store = await openStore({ databaseUrl, dataDir: config.dataDir, poolSize: 2, preparedStatements: config.databasePreparedStatements });
 const dispatcher = createMailDelivery(config, store.db, log);
 const send = (m: FromThread) => port.postMessage(m);
 

@@ -13,6 +13,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/database.ts';
 import type { MailTransport } from './transport.ts';
+import { anyOf } from '../store/prepared-client.ts';
 
 export interface DispatcherLogger {
   info(o: object, m?: string): void;
@@ -155,7 +156,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
           body_text: scrub('body_text'),
           body_html: scrub('body_html'),
         })
-        .where('id', 'in', rows.map((r) => r.id))
+        .where('id', '=', anyOf(rows.map((r) => r.id), 'uuid'))
         .where('status', '=', 'pending')
         .execute();
     } catch (err) {
@@ -170,7 +171,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   async function release(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     try {
-      await db.updateTable('outbox').set({ next_attempt_at: sql<Date>`now()` }).where('id', 'in', ids).where('status', '=', 'pending').execute();
+      await db.updateTable('outbox').set({ next_attempt_at: sql<Date>`now()` }).where('id', '=', anyOf(ids, 'uuid')).where('status', '=', 'pending').execute();
     } catch (err) {
       logger.error({ outboxIds: ids, error: describeError(err) }, 'mail dispatcher could not release unsent rows');
     }

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Database, Db } from './database.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { lockDataDir } from './embedded-lock.ts';
+import { CUSTOM_PLANS, PreparedStatementClient } from './prepared-client.ts';
 
 export interface Store {
   db: Db;
@@ -25,12 +26,24 @@ export interface Store {
 // Return timestamps as Date and bigint counts as numbers-as-strings, the same on both drivers.
 pg.types.setTypeParser(20, (v) => v);
 
-export async function openStore(options: { databaseUrl?: string; dataDir: string; poolSize?: number; memory?: boolean }): Promise<Store> {
+export interface StoreOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  poolSize?: number;
+  memory?: boolean;
+  /** PostgreSQL: named prepared statements (store/prepared-client.ts). Default true. */
+  preparedStatements?: boolean;
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const prepared = options.preparedStatements !== false;
+    const Client = prepared ? PreparedStatementClient : pg.Client;
+    const plans = prepared ? `${CUSTOM_PLANS} ` : '';
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, Client, ...(prepared ? { options: CUSTOM_PLANS } : {}) });
     pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const limitsPool = new pg.Pool({ connectionString: options.databaseUrl, max: 4, options: '-c synchronous_commit=off' });
+    const limitsPool = new pg.Pool({ connectionString: options.databaseUrl, max: 4, options: `${plans}-c synchronous_commit=off`, Client });
     limitsPool.on('error', () => {});
     const limitsDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: limitsPool }) });
     return {

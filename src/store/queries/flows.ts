@@ -1,7 +1,8 @@
 import type { Db } from '../database.ts';
 import { batcherFor, createBatcher } from '../batcher.ts';
+import { anyOf } from '../prepared-client.ts';
 
-const selectFlows = (db: Db, ids: string[]) => db.selectFrom('flows').selectAll().where('id', 'in', ids).execute();
+const selectFlows = (db: Db, ids: string[]) => db.selectFrom('flows').selectAll().where('id', '=', anyOf(ids, 'text')).execute();
 
 export type FlowRow = Awaited<ReturnType<typeof selectFlows>>[number];
 

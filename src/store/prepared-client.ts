@@ -1,0 +1,49 @@
+// A pg client that runs every parameterised statement as a named prepared statement, so PostgreSQL parses each
+// statement text once per connection instead of on every execution (measured on the hot paths: 10-15 % less
+// database CPU per sign-in and per reset request).
+//
+// Plans are still made on every execution, with the parameters' values (CUSTOM_PLANS, a connection option).
+// PostgreSQL's default would switch a prepared statement to a generic plan after five executions and keep it
+// while the table grows: measured, the outbox claim planned while the outbox was nearly empty kept scanning
+// all of it (177 ms a claim instead of 1 ms at 60,000 rows), and the flow lookup went from 0.03 to 2 ms.
+//
+// Statements without parameters keep the simple protocol (it allows several statements in one text, which
+// migrations use). The number of names is bounded, so statements built with a varying shape cannot grow the
+// server's per-connection cache without end; lists go in as one array parameter (`anyOf`) to keep texts fixed.
+// Off with `databasePreparedStatements: false` (poolers that do not keep prepared statements per client).
+import { sql } from 'kysely';
+import pg from 'pg';
+
+/** Connection option: plan every execution with its parameters (see above). */
+export const CUSTOM_PLANS = '-c plan_cache_mode=force_custom_plan';
+
+const MAX_NAMED = 500;
+const names = new Map<string, string>();
+
+/** The statement name for a text; undefined once the bound is reached. */
+export function statementName(text: string): string | undefined {
+  let name = names.get(text);
+  if (name === undefined && names.size < MAX_NAMED) {
+    name = `nyckel_${names.size}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+export class PreparedStatementClient extends pg.Client {
+  // pg's overloads are many; only the (text, values) form Kysely uses is changed, everything else passes through.
+  override query(...args: unknown[]): never {
+    const [text, values, callback] = args;
+    if (typeof text === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined) {
+      const name = statementName(text);
+      if (name) return (super.query as unknown as (c: pg.QueryConfig) => never)({ name, text, values });
+    }
+    return (super.query as unknown as (...a: unknown[]) => never)(...args);
+  }
+}
+
+/**
+ * `column = anyOf(values, type)`: a list as ONE array parameter, so the statement's text (and its prepared
+ * statement) is the same for any number of values, where `in ($1, $2, …)` makes a new text per length.
+ */
+export const anyOf = <T>(values: readonly T[], type: 'uuid' | 'text') => sql<T>`any(${values}::${sql.raw(type)}[])`;
