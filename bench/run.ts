@@ -96,7 +96,8 @@ async function main(): Promise<void> {
   // processes), and `other`: whatever else kept the machine busy meanwhile.
   const pgPids = async () => (adminUrl && db.name ? postgresPids(adminUrl, db.name) : []);
   async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; cpu: CpuUse }> {
-    const groups = { server: server.pids(), load: [load.pid], smtpSink: [sink.pid], ...(adminUrl ? { postgres: await pgPids() } : {}) };
+    // serverMainThread: the server's request thread(s) alone; the rest of `server` is argon2, GC and mail threads.
+    const groups = { server: server.pids(), serverMainThread: server.pids().map((p) => `${p}/task/${p}`), load: [load.pid], smtpSink: [sink.pid], ...(adminUrl ? { postgres: await pgPids() } : {}) };
     const a = cpuSnapshot(groups);
     const result = await fn();
     const after = { ...groups, ...(adminUrl ? { postgres: [...new Set([...(groups.postgres ?? []), ...(await pgPids())])] } : {}) };

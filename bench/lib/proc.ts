@@ -5,8 +5,11 @@ import pg from 'pg';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-/** utime + stime of one process (all threads), in ms; undefined when it is gone or there is no /proc. */
-export function cpuMs(pid: number): number | undefined {
+/**
+ * utime + stime of one process (all threads), in ms; undefined when it is gone or there is no /proc.
+ * `pid/task/tid` names one thread of it.
+ */
+export function cpuMs(pid: number | string): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -81,13 +84,13 @@ export async function postgresPids(adminUrl: string, database: string): Promise<
 export interface CpuSnapshot {
   at: number;
   machine: number | undefined;
-  byName: Record<string, Map<number, number>>;
+  byName: Record<string, Map<number | string, number>>;
 }
 
-export function cpuSnapshot(groups: Record<string, number[]>): CpuSnapshot {
-  const byName: Record<string, Map<number, number>> = {};
+export function cpuSnapshot(groups: Record<string, Array<number | string>>): CpuSnapshot {
+  const byName: Record<string, Map<number | string, number>> = {};
   for (const [name, pids] of Object.entries(groups)) {
-    const m = new Map<number, number>();
+    const m = new Map<number | string, number>();
     for (const pid of pids) {
       const ms = cpuMs(pid);
       if (ms !== undefined) m.set(pid, ms);
@@ -104,15 +107,18 @@ export interface CpuUse {
   ms: Record<string, number>;
 }
 
+/** Groups that are a part of the `server` group (one of its threads), not more of the machine. */
+export const PART_OF_SERVER = new Set(['serverMainThread']);
+
 export function cpuDiff(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
   const wall = b.at - a.at;
   const ms: Record<string, number> = {};
   let ours = 0;
   for (const [name, after] of Object.entries(b.byName)) {
-    const before = a.byName[name] ?? new Map<number, number>();
+    const before = a.byName[name] ?? new Map<number | string, number>();
     let used = 0;
     for (const [pid, t] of after) used += t - (before.get(pid) ?? 0); // a pid new since `a` counts whole
-    ours += used;
+    if (!PART_OF_SERVER.has(name)) ours += used;
     ms[name] = used;
   }
   if (a.machine !== undefined && b.machine !== undefined) ms.other = Math.max(0, b.machine - a.machine - ours);

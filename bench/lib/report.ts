@@ -113,7 +113,11 @@ export function printReport(r: Results): boolean {
       [`  ratio to raw @${r.rawArgon2.atLoadConcurrency.concurrency} / @${r.rawArgon2.atCores.concurrency}`, '', `${f(s.ratioToRaw, 2)} / ${f(s.rps / r.rawArgon2.atCores.rate, 2)}`, '', '', '', '', ''],
     ]),
   );
-  out.push(`  cores busy: ${cores(s.cpu)}`, '');
+  out.push(`  cores busy: ${cores(s.cpu)}`);
+  const main = msPerReq(s.cpu, 'serverMainThread', s.requests);
+  const all = msPerReq(s.cpu, 'server', s.requests);
+  if (main !== undefined && all !== undefined) out.push(`  server CPU ms per sign-in: request thread ${f(main, 2)}, other threads (argon2 pool, GC, mail) ${f(all - main, 2)}`);
+  out.push('');
 
   const resetRows = [['Reset request (send code)', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'ok', 'failed', 'server ms/req', 'pg ms/req', 'cores busy']];
   for (const x of r.reset) {
