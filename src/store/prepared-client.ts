@@ -10,6 +10,9 @@
 // Statements without parameters keep the simple protocol (it allows several statements in one text, which
 // migrations use). The number of names is bounded, so statements built with a varying shape cannot grow the
 // server's per-connection cache without end; lists go in as one array parameter (`anyOf`) to keep texts fixed.
+// A prepared `select *` fails once its table changes shape ("cached plan must not change result type"), as it
+// would when a rolling upgrade migrates the database under running servers: the client then prepares every
+// text again under new names, and tries the statement again when it was not inside a transaction.
 // Off with `databasePreparedStatements: false` (poolers that do not keep prepared statements per client).
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -18,27 +21,49 @@ import pg from 'pg';
 export const CUSTOM_PLANS = '-c plan_cache_mode=force_custom_plan';
 
 const MAX_NAMED = 500;
-const names = new Map<string, string>();
+const names = new Map<string, number>();
 
-/** The statement name for a text; undefined once the bound is reached. */
-export function statementName(text: string): string | undefined {
-  let name = names.get(text);
-  if (name === undefined && names.size < MAX_NAMED) {
-    name = `nyckel_${names.size}`;
-    names.set(text, name);
+/** The statement number for a text; undefined once the bound is reached. */
+export function statementNumber(text: string): number | undefined {
+  let n = names.get(text);
+  if (n === undefined && names.size < MAX_NAMED) {
+    n = names.size;
+    names.set(text, n);
   }
-  return name;
+  return n;
 }
 
+/** PostgreSQL's answer when a table a prepared statement reads changed shape (a migration while running). */
+const isStalePlan = (err: unknown) => (err as { code?: string }).code === '0A000' && /cached plan must not change result type/.test(String((err as Error).message));
+
 export class PreparedStatementClient extends pg.Client {
+  /** Bumped when the server says a prepared statement went stale: every text is then prepared anew. */
+  #generation = 0;
+
   // pg's overloads are many; only the (text, values) form Kysely uses is changed, everything else passes through.
   override query(...args: unknown[]): never {
     const [text, values, callback] = args;
     if (typeof text === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined) {
-      const name = statementName(text);
-      if (name) return (super.query as unknown as (c: pg.QueryConfig) => never)({ name, text, values });
+      const n = statementNumber(text);
+      if (n !== undefined) return this.#prepared(n, text, values) as never;
     }
     return (super.query as unknown as (...a: unknown[]) => never)(...args);
+  }
+
+  async #prepared(n: number, text: string, values: unknown[]): Promise<pg.QueryResult> {
+    const run = () => (super.query as unknown as (c: pg.QueryConfig) => Promise<pg.QueryResult>)({ name: `nyckel_${n}_${this.#generation}`, text, values });
+    const inTransaction = this.getTransactionStatus() !== 'I';
+    try {
+      return await run();
+    } catch (err) {
+      if (!isStalePlan(err)) throw err;
+      // A column was added or dropped under a running server (rolling upgrade): prepare every text again under
+      // new names (works inside a failed transaction too, where DEALLOCATE cannot run). Outside a transaction
+      // nothing was executed, so the statement is simply tried again.
+      this.#generation++;
+      if (inTransaction) throw err;
+      return run();
+    }
   }
 }
 
