@@ -26,6 +26,7 @@ const settings = {
   /** Intended seconds per measured load run. */
   seconds: num('BENCH_SECONDS', 8),
   signInConnections: num('BENCH_SIGNIN_CONNECTIONS', 16),
+  signInWarmup: num('BENCH_SIGNIN_WARMUP', 600),
   resetConnections: (env.BENCH_RESET_CONNECTIONS ?? '16,64').split(',').map(Number),
   probePerClass: num('BENCH_PROBE_PER_CLASS', 1000),
   /** How long to watch mail delivery at the end (the delivery rate is measured there). */
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
   }
 
   // 4. Sign-in: hosted-page flows (cookie + CSRF token), successful sign-ins of distinct users.
-  const signInWarm = settings.signInConnections * 2;
+  const signInWarm = settings.signInWarmup;
   await load.call('signin.prepare', { count: signInWarm });
   await load.call<RunSummary>('signin.run', { connections: settings.signInConnections, password: PASSWORD, offset: settings.users - signInWarm, users: settings.users });
   const signInCount = Math.max(settings.signInConnections * 4, Math.round(Math.max(rawBefore.rate, rawAtCores.rate) * settings.seconds));
