@@ -44,6 +44,6 @@ describe('prepared statements', () => {
   it('are on by default, off with NYCKEL_DATABASE_PREPARED_STATEMENTS=false, and refuse other words', () => {
     expect(loadConfig({}).databasePreparedStatements).toBe(true);
     expect(loadConfig({ NYCKEL_DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements).toBe(false);
-    expect(() => loadConfig({ NYCKEL_DATABASE_PREPARED_STATEMENTS: 'no' })).toThrow(/databasePreparedStatements/);
+    expect(() => loadConfig({ NYCKEL_DATABASE_PREPARED_STATEMENTS: 'no' })).toThrow(/databasePreparedStatements: must be true or false/);
   });
 });

@@ -2,7 +2,7 @@
 // optional JSON file override it (see load.ts). Insecure combinations are reported by `insecureSettings`.
 import { z } from 'zod';
 
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])], { error: 'must be true or false' }).transform((v) => v === true || v === 'true' || v === '1');
 
 export const configSchema = z.object({
   /** TCP port of the HTTP(S) server. */
