@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import type { Config } from '../config/schema.ts';
 import { createApp, type NyckelApp } from '../app.ts';
 import { randomToken } from '../security/secrets.ts';
+import { processAlive } from '../store/embedded-lock.ts';
 
 export class CliError extends Error {}
 
@@ -47,8 +48,7 @@ function runningServer(config: Config): ServerFile | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const info = JSON.parse(readFileSync(file, 'utf8')) as ServerFile;
-    process.kill(info.pid, 0); // throws when no such process: a stale file from a crash
-    return info;
+    return processAlive(info.pid) ? info : undefined; // a stale file from a crash names a process that is gone
   } catch {
     return undefined;
   }

@@ -1,8 +1,8 @@
 // Builds the MIME message of a mail (multipart/alternative: plain text and HTML, quoted-printable, UTF-8)
 // into one buffer. Header words are encoded by nodemailer's RFC 2047 encoder, bodies by our one-pass
 // quoted-printable encoder (quoted-printable.ts); the tree of MIME nodes and header objects nodemailer's
-// composer builds around them is not needed for this one shape, and cost more than the rest of a delivery. Every value placed in a header is a single line: the subject's
-// line breaks become spaces and the recipient is checked by the caller (transport.ts assertSafeRecipient).
+// composer builds around them is not needed for this one shape, and cost more than the rest of a delivery.
+// Every value placed in a header is a single line: the subject's line breaks become spaces and the recipient is checked by the caller (transport.ts assertSafeRecipient).
 import { randomUUID } from 'node:crypto';
 import mimeFuncs from 'nodemailer/lib/mime-funcs/index.js';
 import { encodeQuotedPrintable } from './quoted-printable.ts';

@@ -1,7 +1,7 @@
 // One SMTP session (RFC 5321) as the mail dispatcher needs it: connect, EHLO, STARTTLS (RFC 3207) when offered,
 // AUTH PLAIN or LOGIN (RFC 4954), then any number of one-recipient transactions, each sent with PIPELINING
 // (RFC 2920) when the server offers it: MAIL, RCPT and DATA leave in one write and the body with its final
-// "." in a second, so a message costs two round trips instead of four. smtp-pool.ts keeps several open.
+// "." in a second, so a message costs two round trips instead of four. smtp-transport.ts keeps several open.
 //
 // Safety: TLS certificates are verified (Node's defaults, host name included); credentials are only sent over
 // TLS, or to a relay on this machine (loopback); every server reply is read in order, so a pipelined failure

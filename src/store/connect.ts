@@ -39,11 +39,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
     const prepared = options.preparedStatements !== false;
     const Client = prepared ? PreparedStatementClient : pg.Client;
-    const plans = prepared ? `${CUSTOM_PLANS} ` : '';
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, Client, ...(prepared ? { options: CUSTOM_PLANS } : {}) });
+    const settings = (...extra: string[]) => [...(prepared ? [CUSTOM_PLANS] : []), ...extra].join(' ') || undefined;
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, Client, options: settings() });
     pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const limitsPool = new pg.Pool({ connectionString: options.databaseUrl, max: 4, options: `${plans}-c synchronous_commit=off`, Client });
+    const limitsPool = new pg.Pool({ connectionString: options.databaseUrl, max: 4, options: settings('-c synchronous_commit=off'), Client });
     limitsPool.on('error', () => {});
     const limitsDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: limitsPool }) });
     return {
