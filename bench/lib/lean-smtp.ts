@@ -1,0 +1,128 @@
+// A receiving SMTP server (RFC 5321) that accepts every message and counts it, written for the benchmark's
+// sink. It speaks what a relay must: greeting, EHLO/HELO (offering PIPELINING, 8BITMIME, SIZE), MAIL, RCPT,
+// DATA (the body ends at CRLF "." CRLF, which may arrive split across reads), RSET, NOOP, QUIT; commands out of
+// order get 503, unknown ones 500; pipelined commands are answered in order, all replies of one read in one
+// write. It does nothing a relay does after accepting (no queue, no headers parsed), so its CPU per message is
+// a small part of what smtp-server spends; the relay is not what the benchmark measures.
+import { createServer, type Server, type Socket } from 'node:net';
+
+export interface LeanSmtpCounters {
+  sessions: number;
+  received: number;
+  /** Messages whose body matched `codePattern`. */
+  withCode: number;
+}
+
+const END_OF_DATA = Buffer.from('\r\n.\r\n');
+const CRLF = Buffer.from('\r\n');
+
+export function createLeanSmtpServer(opts: { greetingMs: number; codePattern: RegExp; counters: LeanSmtpCounters }): Server {
+  const { counters } = opts;
+  return createServer((socket: Socket) => {
+    counters.sessions++;
+    socket.setNoDelay(true);
+    let state: 'ehlo' | 'mail' | 'rcpt' | 'data-ready' | 'data' = 'ehlo';
+    let line = '';
+    let body: Buffer[] = [];
+    // The last bytes of the previous data chunk, so an end marker split across reads is still found.
+    let tail = Buffer.alloc(0);
+    const greet = () => socket.write('220 sink.bench.example ESMTP\r\n');
+    if (opts.greetingMs > 0) setTimeout(greet, opts.greetingMs).unref();
+    else greet();
+
+    const command = (text: string): string => {
+      const verb = text.slice(0, 4).toUpperCase();
+      switch (verb) {
+        case 'EHLO':
+          state = 'mail';
+          return '250-sink.bench.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 10485760\r\n';
+        case 'HELO':
+          state = 'mail';
+          return '250 sink.bench.example\r\n';
+        case 'MAIL':
+          if (state !== 'mail') return '503 5.5.1 Bad sequence of commands\r\n';
+          state = 'rcpt';
+          return '250 2.1.0 Ok\r\n';
+        case 'RCPT':
+          if (state !== 'rcpt' && state !== 'data-ready') return '503 5.5.1 Bad sequence of commands\r\n';
+          state = 'data-ready';
+          return '250 2.1.5 Ok\r\n';
+        case 'DATA':
+          if (state !== 'data-ready') return '503 5.5.1 Bad sequence of commands\r\n';
+          state = 'data';
+          body = [];
+          tail = CRLF; // the DATA line's own CRLF: an empty body is just "." CRLF
+          return '354 End data with <CR><LF>.<CR><LF>\r\n';
+        case 'RSET':
+          if (state !== 'ehlo') state = 'mail';
+          return '250 2.0.0 Ok\r\n';
+        case 'NOOP':
+          return '250 2.0.0 Ok\r\n';
+        case 'QUIT':
+          return '221 2.0.0 Bye\r\n';
+        default:
+          return '500 5.5.2 Command not recognized\r\n';
+      }
+    };
+
+    const accept = () => {
+      const message = Buffer.concat(body).toString('latin1');
+      counters.received++;
+      if (opts.codePattern.test(message)) counters.withCode++;
+      body = [];
+      state = 'mail';
+    };
+
+    socket.on('data', (chunk: Buffer) => {
+      let replies = '';
+      let quit = false;
+      let at = 0;
+      while (at < chunk.length && !quit) {
+        if (state === 'data') {
+          // Search the previous tail joined to this chunk's start, then the chunk itself.
+          const joined = tail.length > 0 ? Buffer.concat([tail, chunk.subarray(at, at + END_OF_DATA.length)]) : undefined;
+          const inJoined = joined ? joined.indexOf(END_OF_DATA) : -1;
+          if (inJoined !== -1) {
+            const consumed = inJoined + END_OF_DATA.length - tail.length;
+            body.push(chunk.subarray(at, at + consumed));
+            at += consumed;
+            accept();
+            replies += '250 2.0.0 Ok: queued\r\n';
+            continue;
+          }
+          const end = chunk.indexOf(END_OF_DATA, at);
+          if (end === -1) {
+            body.push(chunk.subarray(at));
+            const all = Buffer.concat([tail, chunk.subarray(at)]);
+            tail = all.subarray(Math.max(0, all.length - (END_OF_DATA.length - 1)));
+            at = chunk.length;
+            break;
+          }
+          body.push(chunk.subarray(at, end + END_OF_DATA.length));
+          at = end + END_OF_DATA.length;
+          accept();
+          replies += '250 2.0.0 Ok: queued\r\n';
+          continue;
+        }
+        const nl = chunk.indexOf(0x0a, at);
+        if (nl === -1) {
+          line += chunk.toString('latin1', at);
+          if (line.length > 4096) {
+            replies += '500 5.5.2 Line too long\r\n';
+            quit = true;
+          }
+          break;
+        }
+        const text = (line + chunk.toString('latin1', at, nl)).replace(/\r$/, '');
+        line = '';
+        at = nl + 1;
+        const reply = command(text);
+        replies += reply;
+        if (reply.startsWith('221')) quit = true;
+      }
+      if (quit) socket.end(replies);
+      else if (replies) socket.write(replies);
+    });
+    socket.on('error', () => socket.destroy());
+  });
+}
