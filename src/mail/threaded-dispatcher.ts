@@ -38,6 +38,7 @@ export async function startDispatcherThread(config: Config, databaseUrl: string,
   let nextDrain = 0;
   let stopped: (() => void) | undefined;
   const post = (m: ToThread) => worker?.postMessage(m);
+  let wakePosted = false;
 
   /** Starts a thread; resolves once it is ready (its pool and transport open), rejects if it fails first. */
   function spawn(): Promise<void> {
@@ -83,8 +84,15 @@ export async function startDispatcherThread(config: Config, databaseUrl: string,
       started = true;
       post({ type: 'start' });
     },
+    // One message per turn of the event loop: under load a batch of steps completes many requests in one turn,
+    // and each used to post its own wake (a message to build here and a wake-up of the thread there).
     wake() {
-      if (started) post({ type: 'wake' });
+      if (!started || wakePosted) return;
+      wakePosted = true;
+      setImmediate(() => {
+        wakePosted = false;
+        post({ type: 'wake' });
+      });
     },
     drainOnce() {
       if (!worker) return Promise.reject(new Error('mail dispatcher thread is not running'));

@@ -59,4 +59,27 @@ describe.skipIf(!testDatabaseUrl)('mail dispatcher thread', () => {
     await expect.poll(row, { timeout: 5_000, interval: 50 }).toEqual({ status: 'sent', attempts: 1 });
     expect(sink.messages.filter((m) => m.to.includes('meanwhile@example.com'))).toHaveLength(1);
   });
+
+  it('posts one wake to the thread for all the wakes of one event-loop turn', async () => {
+    const thread = dispatcher.thread()!;
+    const posted: unknown[] = [];
+    const original = thread.postMessage.bind(thread);
+    thread.postMessage = (m: unknown) => {
+      posted.push(m);
+      original(m);
+    };
+    try {
+      for (let i = 0; i < 20; i++) dispatcher.wake();
+      await new Promise((r) => setImmediate(r));
+      for (let i = 0; i < 5; i++) dispatcher.wake();
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      thread.postMessage = original;
+    }
+    expect(posted).toEqual([{ type: 'wake' }, { type: 'wake' }]);
+    // Mail still goes out on a coalesced wake.
+    await queue('coalesced@example.com');
+    dispatcher.wake();
+    await sink.waitFor((m) => m.to.includes('coalesced@example.com'), 10_000);
+  });
 });
