@@ -24,8 +24,8 @@ export function createLeanSmtpServer(opts: { greetingMs: number; codePattern: Re
     let state: 'ehlo' | 'mail' | 'rcpt' | 'data-ready' | 'data' = 'ehlo';
     let line = '';
     let body: Buffer[] = [];
-    // The last bytes of the previous data chunk, so an end marker split across reads is still found.
-    let tail = Buffer.alloc(0);
+    // The last bytes of the data read so far (at most the marker's length - 1).
+    let tail: Buffer = Buffer.alloc(0);
     const greet = () => socket.write('220 sink.bench.example ESMTP\r\n');
     if (opts.greetingMs > 0) setTimeout(greet, opts.greetingMs).unref();
     else greet();
@@ -79,27 +79,18 @@ export function createLeanSmtpServer(opts: { greetingMs: number; codePattern: Re
       let at = 0;
       while (at < chunk.length && !quit) {
         if (state === 'data') {
-          // Search the previous tail joined to this chunk's start, then the chunk itself.
-          const joined = tail.length > 0 ? Buffer.concat([tail, chunk.subarray(at, at + END_OF_DATA.length)]) : undefined;
-          const inJoined = joined ? joined.indexOf(END_OF_DATA) : -1;
-          if (inJoined !== -1) {
-            const consumed = inJoined + END_OF_DATA.length - tail.length;
-            body.push(chunk.subarray(at, at + consumed));
-            at += consumed;
-            accept();
-            replies += '250 2.0.0 Ok: queued\r\n';
-            continue;
-          }
-          const end = chunk.indexOf(END_OF_DATA, at);
+          // The end marker may straddle reads: search the previous read's last bytes joined to this one.
+          const rest = chunk.subarray(at);
+          const hay = tail.length > 0 ? Buffer.concat([tail, rest]) : rest;
+          const end = hay.indexOf(END_OF_DATA);
           if (end === -1) {
-            body.push(chunk.subarray(at));
-            const all = Buffer.concat([tail, chunk.subarray(at)]);
-            tail = all.subarray(Math.max(0, all.length - (END_OF_DATA.length - 1)));
-            at = chunk.length;
+            body.push(rest);
+            tail = hay.subarray(Math.max(0, hay.length - (END_OF_DATA.length - 1)));
             break;
           }
-          body.push(chunk.subarray(at, end + END_OF_DATA.length));
-          at = end + END_OF_DATA.length;
+          const consumed = end + END_OF_DATA.length - tail.length;
+          body.push(rest.subarray(0, consumed));
+          at += consumed;
           accept();
           replies += '250 2.0.0 Ok: queued\r\n';
           continue;
