@@ -31,6 +31,8 @@ const settings = {
   probePerClass: num('BENCH_PROBE_PER_CLASS', 1000),
   /** How long to watch mail delivery at the end (the delivery rate is measured there). */
   mailWatchSeconds: num('BENCH_MAIL_WATCH_SECONDS', 10),
+  /** `signin`: stop after the sign-in step (for quick A/B runs of the sign-in path; no report, no targets). */
+  only: env.BENCH_ONLY,
 };
 
 const adminUrl = env.NYCKEL_DATABASE_URL || undefined;
@@ -123,6 +125,12 @@ async function main(): Promise<void> {
     cpuMsPerVerify: (rawBefore.cpuMsPerVerify + rawAfter.cpuMsPerVerify) / 2,
   };
   log(`raw argon2id verify after sign-in: ${rawAfter.rate.toFixed(1)}/s at concurrency ${settings.signInConnections}; ratio against the mean ${rawAtLoad.rate.toFixed(1)}/s`);
+  if (settings.only === 'signin') {
+    const each = Object.entries(signIn.cpu.ms).map(([k, v]) => `${k} ${(v / signIn.result.requests).toFixed(2)}`).join(', ');
+    log(`sign-in ratio ${(signIn.result.rps / rawAtLoad.rate).toFixed(3)}; CPU ms per sign-in: ${each}`);
+    await cleanup();
+    return;
+  }
 
   // 5. The sequential timing probe — before the throughput runs, so the outbox holds only its own mail.
   let mailsExpected = 0;

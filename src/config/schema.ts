@@ -91,7 +91,7 @@ export const configSchema = z.object({
     .prefault({}),
   hashing: z
     .object({
-      /** Parallel argon2 hashes (threads). Default: 2 per CPU (bin/nyckel.cjs sizes libuv's pool to fit). */
+      /** argon2 hash threads (credentials/hash-threads.ts). Default: one per CPU, shared among cluster workers. */
       concurrency: z.coerce.number().int().min(1).max(64).optional(),
       /** Hashes allowed to wait; beyond this a request is refused with 503 rather than queued. */
       maxQueue: z.coerce.number().int().min(1).default(256),

@@ -4,6 +4,7 @@ import bcrypt from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NyckelError } from '../errors.ts';
 import { createHasher } from './hasher.ts';
+import { createHashThreads } from './hash-threads.ts';
 
 const hasher = createHasher({ concurrency: 2 });
 afterAll(() => hasher.close());
@@ -97,22 +98,52 @@ describe('imported hashes', () => {
 
 describe('bounded queue', () => {
   it('refuses work beyond concurrency + maxQueue with server.busy (503)', async () => {
+    // One thread: two jobs handed to it (one running, the next waiting on the thread), one in the queue.
     const small = createHasher({ concurrency: 1, maxQueue: 1 });
     const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => small.hash(`queued-password-${i}`)));
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    expect(rejected).toHaveLength(3);
+    expect(rejected).toHaveLength(2);
     for (const r of rejected) expect(r.reason).toMatchObject({ name: 'NyckelError', code: 'server.busy', status: 503 });
     await small.close();
   });
 
   it('close waits for accepted work, then refuses new work', async () => {
     const small = createHasher({ concurrency: 1, maxQueue: 4 });
-    const accepted = [small.hash('first-password'), small.hash('second-password')];
-    expect(small.stats()).toEqual({ running: 1, queued: 1 });
+    const accepted = [small.hash('first-password'), small.hash('second-password'), small.hash('third-password')];
+    expect(small.stats()).toEqual({ running: 2, queued: 1 });
     await small.close();
     expect(small.stats()).toEqual({ running: 0, queued: 0 });
-    await expect(Promise.all(accepted)).resolves.toHaveLength(2);
+    await expect(Promise.all(accepted)).resolves.toHaveLength(3);
     await expect(small.hash('too-late-password')).rejects.toMatchObject({ code: 'server.busy' });
+  });
+});
+
+describe('hash threads', () => {
+  it('spread jobs over their threads, which run beside the event loop', async () => {
+    const threads = createHashThreads(2);
+    const stored = await argonHash('thread-secret', { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2 });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => threads.run({ op: 'verify', stored, candidates: i % 2 ? ['wrong', 'thread-secret'] : ['wrong'] })));
+    clearInterval(timer);
+    expect(results).toEqual([-1, 1, -1, 1, -1, 1]);
+    expect(threads.workers()).toHaveLength(2);
+    expect(ticks).toBeGreaterThan(5); // the event loop kept turning while six argon2 hashes ran
+    expect(await threads.run({ op: 'verify', stored: '$argon2id$garbage', candidates: ['x'] })).toBe(-1);
+    await threads.close();
+  });
+
+  it('a thread that dies fails its jobs with 503 and the next job gets a new thread', async () => {
+    const threads = createHashThreads(1);
+    const pending = threads.run({ op: 'hash', password: 'doomed-password', options: { memoryCost: 19456, timeCost: 2, parallelism: 1 } });
+    const [first] = threads.workers();
+    await first!.terminate();
+    await expect(pending).rejects.toMatchObject({ code: 'server.busy', status: 503 });
+    const stored = (await threads.run({ op: 'hash', password: 'fresh-password', options: { memoryCost: 19456, timeCost: 2, parallelism: 1 } })) as string;
+    expect(stored).toMatch(/^\$argon2id\$/);
+    expect(threads.workers()).toHaveLength(1);
+    expect(threads.workers()[0]).not.toBe(first);
+    await threads.close();
   });
 });

@@ -1,18 +1,18 @@
 // Password hashing (SECURITY.md "Passwords and sessions"): argon2id m=19 MiB, t=2, p=1 for new hashes; imported
 // bcrypt/scrypt/PBKDF2 hashes verify and report needsRehash; inputs over 1,024 bytes are refused before hashing.
 //
-// Thread pool: @node-rs/argon2 and node:crypto's scrypt/pbkdf2 run on libuv's pool, shared with fs, dns.lookup
-// and zlib, and libuv sizes it from UV_THREADPOOL_SIZE (default 4) once, at first use. `nyckel` (bin/nyckel.cjs)
-// sets it to `2 × CPUs + 4` before anything starts the pool, so busy hashing cannot starve file and DNS work;
-// embedders set it in the environment. Concurrency defaults to 2 hashes per CPU: with only one per CPU a core
-// idles whenever the request thread or the database takes a turn (measured: ~10 % fewer sign-ins on 2 CPUs).
-// Memory: each running argon2 hash holds 19 MiB, so budget concurrency × 19 MiB.
+// argon2 runs on Nyckel's own hash threads (hash-threads.ts), one per CPU by default (`hashing.concurrency`),
+// never on the request thread. At most two jobs per thread are handed out, so each thread has its next hash
+// waiting; the rest wait in a bounded queue, and beyond `maxQueue` a request is refused with 503 at once.
+// Imported formats (scrypt, PBKDF2 on libuv's pool; bcryptjs on the event loop) go through the same queue.
+// Memory: each running argon2 hash holds 19 MiB, so budget threads × 19 MiB.
 import { availableParallelism } from 'node:os';
-import { Algorithm, Version, hash as argonHash, parseOptions, verify as argonVerify } from '@node-rs/argon2';
+import { Algorithm, Version, parseOptions } from '@node-rs/argon2';
 import { NyckelError } from '../errors.ts';
 import { verifyLegacy } from './legacy.ts';
 import { MAX_PASSWORD_BYTES, utf8Length } from './limits.ts';
 import { BoundedQueue } from './queue.ts';
+import { createHashThreads } from './hash-threads.ts';
 
 export interface Hasher {
   hash(password: string): Promise<string>;
@@ -37,18 +37,16 @@ const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$YBBif5g73QIdGoiJuNWK5A$lWe1ue
 const FAIL = { ok: false, needsRehash: false } as const;
 
 export function createHasher(opts: { concurrency?: number; maxQueue?: number } = {}): Hasher {
-  const queue = new BoundedQueue(opts.concurrency ?? 2 * availableParallelism(), opts.maxQueue ?? 256);
+  const threads = createHashThreads(opts.concurrency ?? availableParallelism());
+  const queue = new BoundedQueue(2 * threads.size, opts.maxQueue ?? 256);
 
   // argon2 hashes are of the NFKC form, the same string the policy measured, so the same password typed on
   // different keyboards/IMEs matches. A hash of the raw form (e.g. imported argon2) still verifies and is
   // flagged needsRehash. verifyDummy runs this same function, so unknown accounts cost the same.
   async function argonCheck(stored: string, password: string): Promise<{ ok: boolean; normalised: boolean }> {
     const nfkc = password.normalize('NFKC');
-    if (await argonVerify(stored, nfkc).catch(() => false)) return { ok: true, normalised: true };
-    if (nfkc !== password && (await argonVerify(stored, password).catch(() => false))) {
-      return { ok: true, normalised: false };
-    }
-    return { ok: false, normalised: true };
+    const match = (await threads.run({ op: 'verify', stored, candidates: nfkc === password ? [nfkc] : [nfkc, password] })) as number;
+    return { ok: match >= 0, normalised: match <= 0 };
   }
 
   return {
@@ -56,7 +54,7 @@ export function createHasher(opts: { concurrency?: number; maxQueue?: number } =
       if (utf8Length(password) > MAX_PASSWORD_BYTES) {
         throw new NyckelError('password.too_long', 400, { params: { max: MAX_PASSWORD_BYTES } });
       }
-      return queue.run(() => argonHash(password.normalize('NFKC'), ARGON2));
+      return queue.run(async () => (await threads.run({ op: 'hash', password: password.normalize('NFKC'), options: ARGON2 })) as string);
     },
 
     async verify(stored, password) {
@@ -75,7 +73,10 @@ export function createHasher(opts: { concurrency?: number; maxQueue?: number } =
       await queue.run(() => argonCheck(DUMMY_HASH, password));
     },
 
-    close: () => queue.close(),
+    async close() {
+      await queue.close();
+      await threads.close();
+    },
     stats: () => queue.stats(),
   };
 }

@@ -148,7 +148,7 @@ async function runPrimary(ctx: CliContext, workers: number): Promise<number> {
 async function runWorker(config: Config): Promise<number> {
   const size = Number(process.env.NYCKEL_CLUSTER_SIZE) || 1;
   // The CPUs are shared by the workers: each runs its share of argon2 hashes at once, unless configured.
-  const concurrency = config.hashing.concurrency ?? Math.max(1, Math.round((2 * availableParallelism()) / size));
+  const concurrency = config.hashing.concurrency ?? Math.max(1, Math.round(availableParallelism() / size));
   const token = process.env.NYCKEL_LOCAL_TOKEN;
   const nyckel = await createApp({ ...config, hashing: { ...config.hashing, concurrency } }, token ? { localToken: token } : {});
   try {
