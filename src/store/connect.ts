@@ -6,7 +6,8 @@ import pg from 'pg';
 import type { Database, Db } from './database.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { lockDataDir } from './embedded-lock.ts';
-import { CUSTOM_PLANS, PreparedStatementClient } from './prepared-client.ts';
+import { CUSTOM_PLANS, GENERIC_KEYED_PLANS, PreparedStatementClient } from './prepared-client.ts';
+import { registerKeyedDb } from './keyed-db.ts';
 
 export interface Store {
   db: Db;
@@ -16,8 +17,14 @@ export interface Store {
   /** PostgreSQL only: the connection string, for connections of their own (e.g. LISTEN). */
   url?: string;
   /**
-   * PostgreSQL only: a few connections with synchronous_commit=off for rate-limit counters, hot rows whose
-   * locks should not wait for a WAL flush (limits/postgres-store.ts).
+   * PostgreSQL only: a few connections for the hot statements that reach every row through an index key —
+   * flow and user lookups and flow steps (store/keyed-db.ts). Each statement is planned once per connection,
+   * with sequential scans ruled out (store/prepared-client.ts).
+   */
+  keyedDb?: Db;
+  /**
+   * PostgreSQL only: the same kind of connections for rate-limit counters (limits/postgres-store.ts), with
+   * synchronous_commit=off: counters are hot rows whose locks should not wait for a WAL flush.
    */
   limitsDb?: Db;
   close(): Promise<void>;
@@ -35,25 +42,32 @@ export interface StoreOptions {
   preparedStatements?: boolean;
 }
 
+function pgDb(connectionString: string, max: number, Client: typeof pg.Client, options: string | undefined): Db {
+  const pool = new pg.Pool({ connectionString, max, Client, options });
+  pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
     const prepared = options.preparedStatements !== false;
     const Client = prepared ? PreparedStatementClient : pg.Client;
-    const settings = (...extra: string[]) => [...(prepared ? [CUSTOM_PLANS] : []), ...extra].join(' ') || undefined;
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, Client, options: settings() });
+    const settings = (plans: string, ...extra: string[]) => [...(prepared ? [plans] : []), ...extra].join(' ') || undefined;
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, Client, options: settings(CUSTOM_PLANS) });
     pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const limitsPool = new pg.Pool({ connectionString: options.databaseUrl, max: 4, options: settings('-c synchronous_commit=off'), Client });
-    limitsPool.on('error', () => {});
-    const limitsDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: limitsPool }) });
+    const keyedDb = pgDb(options.databaseUrl, 4, Client, settings(GENERIC_KEYED_PLANS));
+    registerKeyedDb(db, keyedDb);
+    const limitsDb = pgDb(options.databaseUrl, 4, Client, settings(GENERIC_KEYED_PLANS, '-c synchronous_commit=off'));
     return {
       db,
       kind: 'postgres',
       pool,
       url: options.databaseUrl,
+      keyedDb,
       limitsDb,
       close: async () => {
-        await Promise.all([db.destroy(), limitsDb.destroy()]);
+        await Promise.all([db.destroy(), keyedDb.destroy(), limitsDb.destroy()]);
       },
     };
   }

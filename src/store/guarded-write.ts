@@ -21,6 +21,7 @@ import { CompiledQuery } from 'kysely';
 import type { Db } from './database.ts';
 import type { FlowRow } from './queries/flows.ts';
 import { batcherFor, createBatcher } from './batcher.ts';
+import { keyedDbOf } from './keyed-db.ts';
 
 /** A value with the SQL type it is cast to (parameters in VALUES lists carry no type of their own). */
 export interface Typed {
@@ -166,6 +167,6 @@ async function runSteps(db: Db, steps: Step[]): Promise<Array<FlowRow | undefine
  * steps. Resolves to the moved flow, or undefined when the flow was no longer as read (nothing was written).
  */
 export function moveFlowAndWrite(db: Db, move: FlowMove, effects: readonly Effect[]): Promise<FlowRow | undefined> {
-  const run = batcherFor(db, 'flow-steps', () => createBatcher<Step, FlowRow | undefined>({ run: (steps) => runSteps(db, steps), maxBatch: 32 }));
+  const run = batcherFor(db, 'flow-steps', () => createBatcher<Step, FlowRow | undefined>({ run: (steps) => runSteps(keyedDbOf(db), steps), maxBatch: 32 }));
   return run({ move, effects });
 }

@@ -2,10 +2,17 @@
 // statement text once per connection instead of on every execution (measured on the hot paths: 10-15 % less
 // database CPU per sign-in and per reset request).
 //
-// Plans are still made on every execution, with the parameters' values (CUSTOM_PLANS, a connection option).
-// PostgreSQL's default would switch a prepared statement to a generic plan after five executions and keep it
-// while the table grows: measured, the outbox claim planned while the outbox was nearly empty kept scanning
-// all of it (177 ms a claim instead of 1 ms at 60,000 rows), and the flow lookup went from 0.03 to 2 ms.
+// On the main pool plans are still made on every execution, with the parameters' values (CUSTOM_PLANS, a
+// connection option). PostgreSQL's default would switch a prepared statement to a generic plan after five
+// executions and keep it while the table grows: measured, the outbox claim planned while the outbox was nearly
+// empty kept scanning all of it (177 ms a claim instead of 1 ms at 60,000 rows), and the flow lookup went from
+// 0.03 to 2 ms (a sequential scan, cheapest while the table had one page).
+//
+// The keyed and limits pools (store/connect.ts) run only statements that reach every row through an index key
+// (flow and user lookups, flow steps, rate-limit counters): there each statement is planned once per
+// connection (GENERIC_KEYED_PLANS), with sequential scans ruled out, so a plan made while a table was tiny is
+// still the index scan when it has grown. Planning was about half of those statements' time in PostgreSQL
+// (pg_stat_statements with track_planning, during the sign-in benchmark).
 //
 // Statements without parameters keep the simple protocol (it allows several statements in one text, which
 // migrations use). The number of names is bounded, so statements built with a varying shape cannot grow the
@@ -19,6 +26,9 @@ import pg from 'pg';
 
 /** Connection option: plan every execution with its parameters (see above). */
 export const CUSTOM_PLANS = '-c plan_cache_mode=force_custom_plan';
+
+/** Connection options of the keyed and limits pools: one generic plan per statement, no sequential scans. */
+export const GENERIC_KEYED_PLANS = '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off';
 
 const MAX_NAMED = 500;
 const names = new Map<string, number>();

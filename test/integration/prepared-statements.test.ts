@@ -1,9 +1,12 @@
 // Statements run as named prepared statements on PostgreSQL (store/prepared-client.ts): parsed once per
 // connection, planned on every execution with the parameters' values, and off on request (poolers).
 import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/connect.ts';
+import type { Db } from '../../src/store/database.ts';
+import { keyedDbOf } from '../../src/store/keyed-db.ts';
 import { anyOf, statementNumber } from '../../src/store/prepared-client.ts';
 import { createTestStore, testDatabaseUrl, type TestStore } from '../fixtures/test-database.ts';
 
@@ -58,6 +61,45 @@ describe('prepared statements on PostgreSQL', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('the keyed and limits pools on PostgreSQL', () => {
+  let t: TestStore;
+  beforeAll(async () => {
+    if (!pgOnly) t = await createTestStore();
+  });
+  afterAll(async () => t?.cleanup());
+
+  const setting = async (db: Db, name: string) => (await sql<{ v: string }>`select current_setting(${name}) as v`.execute(db)).rows[0]?.v;
+
+  it.skipIf(pgOnly)('plan once per connection without sequential scans; only the limits pool commits asynchronously', async () => {
+    expect(keyedDbOf(t.store.db)).toBe(t.store.keyedDb);
+    for (const db of [t.store.keyedDb!, t.store.limitsDb!]) {
+      expect(await setting(db, 'plan_cache_mode')).toBe('force_generic_plan');
+      expect(await setting(db, 'enable_seqscan')).toBe('off');
+    }
+    expect(await setting(t.store.keyedDb!, 'synchronous_commit')).toBe('on');
+    expect(await setting(t.store.limitsDb!, 'synchronous_commit')).toBe('off');
+    expect(await setting(t.store.db, 'plan_cache_mode')).toBe('force_custom_plan');
+  });
+
+  it.skipIf(pgOnly)('a flow lookup planned while flows was tiny is still an index scan after it has grown', async () => {
+    const lookup = (db: Db) => db.selectFrom('flows').selectAll().where('id', '=', anyOf(['nope'], 'text'));
+    const name = `nyckel_${statementNumber(lookup(t.store.db).compile().sql)}_0`;
+    const addFlows = (from: number, to: number) =>
+      sql`insert into flows (id, tenant_id, kind, state, csrf_hash, browser, data, expires_at)
+        select 'grown-' || i, ${randomUUID()}::uuid, 'sign_in', 'credentials', 'x', true, '{}', now() + interval '1 hour'
+        from generate_series(${from}::int, ${to}::int) i`.execute(t.store.db);
+    await addFlows(1, 1);
+    await sql`analyze flows`.execute(t.store.db); // one page: a sequential scan is the cheapest plan now
+    await t.store.keyedDb!.connection().execute(async (conn) => {
+      expect(await lookup(conn).execute()).toEqual([]); // prepared and planned now
+      await addFlows(2, 20000);
+      const plan = (await sql<{ 'QUERY PLAN': string }>`explain execute ${sql.raw(name)}('{grown-7}')`.execute(conn)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).toMatch(/Index Cond: \(id = ANY/); // through flows_pkey
+      expect(plan).not.toMatch(/Seq Scan/);
+    });
   });
 });
 

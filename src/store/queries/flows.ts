@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../database.ts';
 import { batcherFor, createBatcher } from '../batcher.ts';
 import { anyOf } from '../prepared-client.ts';
+import { keyedDbOf } from '../keyed-db.ts';
 
 const selectFlows = (db: Db, ids: string[]) => db.selectFrom('flows').selectAll().where('id', '=', anyOf(ids, 'text')).execute();
 
@@ -12,7 +13,7 @@ export function findFlow(db: Db, id: string): Promise<FlowRow | undefined> {
   const run = batcherFor(db, 'find-flow', () =>
     createBatcher<string, FlowRow | undefined>({
       run: async (ids) => {
-        const rows = await selectFlows(db, [...new Set(ids)]);
+        const rows = await selectFlows(keyedDbOf(db), [...new Set(ids)]);
         const byId = new Map(rows.map((r) => [r.id, r]));
         return ids.map((i) => byId.get(i));
       },

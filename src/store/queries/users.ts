@@ -1,14 +1,15 @@
 import { sql } from 'kysely';
 import type { Db, SignInType } from '../database.ts';
+import { keyedDbOf } from '../keyed-db.ts';
 
 export type UserRow = Awaited<ReturnType<typeof findUserById>> & object;
 
 export const findUserById = (db: Db, tenantId: string, id: string) =>
   db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 
-/** The user owning the identity of this type whose canonical form is exactly `canonicalId`. */
+/** The user owning the identity of this type whose canonical form is exactly `canonicalId` (on every sign-in). */
 export const findUserByIdentity = (db: Db, tenantId: string, type: SignInType, canonicalId: string) =>
-  db
+  keyedDbOf(db)
     .selectFrom('identities')
     .innerJoin('users', 'users.id', 'identities.user_id')
     .selectAll('users')
