@@ -1,7 +1,9 @@
 // The named limits Nyckel enforces, built from config. Keys always include the tenant id so one tenant's
 // traffic never locks out another's users.
 import type { Config } from '../config/schema.ts';
-import { createLimitStore, createLimiter, type LimitBackend, type LimitCharge, type Limiter, type LimitResult } from './limiter.ts';
+import { createLimitStore, createLimiter, storedKey, type LimitBackend, type LimitCharge, type Limiter, type LimitResult } from './limiter.ts';
+import { checkFromRows } from './postgres-store.ts';
+import type { CounterRow } from '../store/queries/sign-in.ts';
 
 export interface Limits {
   /** Reset requests (send code) per client IP. */
@@ -22,6 +24,15 @@ export interface Limits {
   consumeAll(charges: readonly LimitCharge[]): Promise<LimitResult[]>;
   /** Reads each charge's state without spending, in one step. */
   checkAll(charges: readonly LimitCharge[]): Promise<LimitResult[]>;
+  /**
+   * Set when counters are rows of the database's rate_limits table (PostgreSQL without Redis): a statement may
+   * then read them along with rows of its own (store/queries/sign-in.ts), and `check` answers from those rows
+   * what `checkAll` would have.
+   */
+  inDatabase?: {
+    storedKey(limiter: Limiter, key: string): string;
+    check(charges: readonly LimitCharge[], rows: readonly CounterRow[], now: number): LimitResult[];
+  };
 }
 
 export function createLimits(config: Config, backend: LimitBackend): Limits {
@@ -37,5 +48,13 @@ export function createLimits(config: Config, backend: LimitBackend): Limits {
     signInFailuresPerIp: createLimiter({ name: 'signin-fail-ip', points: l.signInFailuresPerIp, durationSeconds: 900, blockSeconds: 300 }, store),
     consumeAll: (charges) => store.consume(charges.map(([limiter, key]) => ({ spec: limiter.spec, key, points: 1 }))),
     checkAll: (charges) => store.check(charges.map(([limiter, key]) => ({ spec: limiter.spec, key }))),
+    ...(backend.db && !backend.redis
+      ? {
+          inDatabase: {
+            storedKey: (limiter, key) => storedKey(limiter.spec, key),
+            check: (charges, rows, now) => checkFromRows(charges.map(([limiter, key]) => ({ spec: limiter.spec, key })), rows, now),
+          },
+        }
+      : {}),
   };
 }

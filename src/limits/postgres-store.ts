@@ -19,7 +19,7 @@ import { anyOf } from '../store/prepared-client.ts';
 const NEVER = sql<number>`9223372036854775807::bigint`;
 
 type Item = { spec: LimitSpec; key: string; points: number };
-type Row = { key: string; points: number; expire: string | null };
+export type Row = { key: string; points: number; expire: string | null };
 
 /**
  * Spends the items of many concurrent requests in one statement: points are added up per counter (an upsert
@@ -77,20 +77,26 @@ async function consumeBatch(db: Db, batch: Item[][]): Promise<LimitResult[][]> {
   );
 }
 
+/**
+ * What a check of `items` answers, given the live counter rows (read with `expire is null or expire > now`);
+ * a key without a row has nothing counted. Also used where counters were read along with other rows.
+ */
+export function checkFromRows(items: ReadonlyArray<{ spec: LimitSpec; key: string }>, rows: readonly Row[], now: number): LimitResult[] {
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  return items.map(({ spec, key }): LimitResult => {
+    const row = byKey.get(storedKey(spec, key));
+    if (row && row.points >= spec.points) return refusedAfter(Number(row.expire ?? now) - now);
+    return { ok: true, remaining: spec.points - (row?.points ?? 0) };
+  });
+}
+
 async function checkBatch(db: Db, batch: Array<Array<{ spec: LimitSpec; key: string }>>): Promise<LimitResult[][]> {
   const now = Date.now();
   const keys = [...new Set(batch.flatMap((items) => items.map(({ spec, key }) => storedKey(spec, key))))];
   const { rows } = await sql<Row>`
     select key, points, expire from rate_limits
     where key = ${anyOf(keys, 'text')} and (expire is null or expire > ${now}::bigint)`.execute(db);
-  const byKey = new Map(rows.map((r) => [r.key, r]));
-  return batch.map((items) =>
-    items.map(({ spec, key }): LimitResult => {
-      const row = byKey.get(storedKey(spec, key));
-      if (row && row.points >= spec.points) return refusedAfter(Number(row.expire ?? now) - now);
-      return { ok: true, remaining: spec.points - (row?.points ?? 0) };
-    }),
-  );
+  return batch.map((items) => checkFromRows(items, rows, now));
 }
 
 export function createPostgresLimitStore(db: Db): LimitStore {

@@ -33,8 +33,17 @@ export async function createFlow(db: Db, keys: Keys, input: NewFlow): Promise<Fl
 
 /** Loads a live flow of the given kind for the tenant; an expired or foreign flow is `flow.expired`/`flow.not_found`. */
 export async function loadFlow(db: Db, id: unknown, tenantId: string, kind: string): Promise<FlowRow> {
+  return liveFlow(await findFlow(db, flowIdOf(id)), tenantId, kind);
+}
+
+/** A flow id as a client sent it, if it has the shape of one (else `flow.not_found`: no lookup needed). */
+export function flowIdOf(id: unknown): string {
   if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{16,64}$/.test(id)) throw new NyckelError('flow.not_found', 404);
-  const flow = await findFlow(db, id);
+  return id;
+}
+
+/** The flow as read, if it is a live flow of the given kind for the tenant (loadFlow's checks). */
+export function liveFlow(flow: FlowRow | undefined, tenantId: string, kind: string): FlowRow {
   if (!flow || flow.tenant_id !== tenantId || flow.kind !== kind) throw new NyckelError('flow.not_found', 404);
   if (flow.expires_at.getTime() <= Date.now()) throw new NyckelError('flow.expired', 410);
   return flow;

@@ -6,6 +6,9 @@ import type { Tenant } from '../../directory/tenants.ts';
 import { audit, auditEffect } from '../../audit/audit.ts';
 import type { Effect } from '../../store/guarded-write.ts';
 import { findUserByIdentity, updatePasswordHash, type UserRow } from '../../store/queries/users.ts';
+import { readSignInSubmission } from '../../store/queries/sign-in.ts';
+import type { FlowRow } from '../../store/queries/flows.ts';
+import type { LimitCharge, LimitResult } from '../../limits/limiter.ts';
 import type { RequestContext, Services } from '../../services.ts';
 
 export type AuthResult =
@@ -24,6 +27,63 @@ export async function clearLockouts(s: Services, tenantId: string, userId: strin
   await s.limits.signInLockoutsPerAccount.reset(key);
 }
 
+/** The account an identifier names and the lockouts that apply to it, read before any password is checked. */
+export interface SignInSubject {
+  kind: IdentifierKind;
+  identifier: string;
+  user: UserRow | undefined;
+  /** The account's lockout state, then the client IP's. */
+  lockouts: readonly [LimitResult | undefined, LimitResult | undefined];
+}
+
+/** The counter key of an identifier that names no account (so unknown identifiers are throttled too). */
+const unknownAccount = (canonical: ReturnType<typeof canonicalise>, identifier: string) => `unknown:${canonical.ok ? canonical.value : identifier.slice(0, 100)}`;
+const ipLimitKey = (tenantId: string, ctx: RequestContext) => `${tenantId}:${ctx.ip}`;
+
+/**
+ * Reads a sign-in submission's flow and its subject in one statement (store/queries/sign-in.ts); with rate
+ * limits in Redis or memory the lockouts are then read from there.
+ */
+export async function readSubmission(
+  s: Services,
+  tenant: Tenant,
+  flowId: string,
+  kind: IdentifierKind,
+  identifier: string,
+  ctx: RequestContext,
+): Promise<{ flow: FlowRow | undefined; subject: SignInSubject }> {
+  const canonical = canonicalise(kind, identifier);
+  const counters = s.limits.inDatabase;
+  const ipKey = ipLimitKey(tenant.id, ctx);
+  const now = Date.now();
+  const read = await readSignInSubmission(s.db, {
+    flowId,
+    tenantId: tenant.id,
+    signInType: kind === 'email' ? 'emailAddress' : 'userName',
+    canonicalId: canonical.ok ? canonical.value : undefined,
+    ...(counters
+      ? {
+          counters: {
+            accountKeyPrefix: counters.storedKey(s.limits.signInFailuresPerAccount, accountLimitKey(tenant.id, '')),
+            unknownAccount: unknownAccount(canonical, identifier),
+            otherKeys: [counters.storedKey(s.limits.signInFailuresPerIp, ipKey)],
+            now,
+          },
+        }
+      : {}),
+  });
+  const charges: LimitCharge[] = [
+    [s.limits.signInFailuresPerAccount, accountLimitKey(tenant.id, read.user?.id ?? unknownAccount(canonical, identifier))],
+    [s.limits.signInFailuresPerIp, ipKey],
+  ];
+  const [acct, ip] = counters ? counters.check(charges, read.counters, now) : await s.limits.checkAll(charges);
+  return { flow: read.flow, subject: { kind, identifier, user: read.user, lockouts: [acct, ip] } };
+}
+
+/**
+ * Checks the password of the account `identifier` names. `read` is that account and its lockouts when the
+ * caller has read them already (readSubmission), for this same kind and identifier; otherwise they are read here.
+ */
 export async function authenticate(
   s: Services,
   tenant: Tenant,
@@ -31,19 +91,24 @@ export async function authenticate(
   identifier: string,
   password: string,
   ctx: RequestContext,
+  read?: SignInSubject,
 ): Promise<AuthResult> {
   const canonical = canonicalise(kind, identifier);
-  const user = canonical.ok ? await findUserByIdentity(s.db, tenant.id, kind === 'email' ? 'emailAddress' : 'userName', canonical.value) : undefined;
-  const acctKey = accountLimitKey(tenant.id, user?.id ?? `unknown:${canonical.ok ? canonical.value : identifier.slice(0, 100)}`);
-  const ipKey = `${tenant.id}:${ctx.ip}`;
+  const preread = read && read.kind === kind && read.identifier === identifier ? read : undefined;
+  const user = preread ? preread.user : canonical.ok ? await findUserByIdentity(s.db, tenant.id, kind === 'email' ? 'emailAddress' : 'userName', canonical.value) : undefined;
+  const acctKey = accountLimitKey(tenant.id, user?.id ?? unknownAccount(canonical, identifier));
+  const ipKey = ipLimitKey(tenant.id, ctx);
   const auditCtx = { ip: ctx.ip, userAgent: ctx.userAgent };
   const target = user ? `user:${user.id}` : `identifier:${canonical.ok ? canonical.value : 'invalid'}`;
 
-  // Both lockouts read in one step (one statement on PostgreSQL), before any password is checked.
-  const [acctState, ipState] = await s.limits.checkAll([
-    [s.limits.signInFailuresPerAccount, acctKey],
-    [s.limits.signInFailuresPerIp, ipKey],
-  ]);
+  // Both lockouts read in one step (on PostgreSQL: one statement, or along with the account), before any
+  // password is checked.
+  const [acctState, ipState] = preread
+    ? preread.lockouts
+    : await s.limits.checkAll([
+        [s.limits.signInFailuresPerAccount, acctKey],
+        [s.limits.signInFailuresPerIp, ipKey],
+      ]);
   for (const state of [acctState, ipState]) {
     if (state && !state.ok) {
       await audit(s.db, { tenantId: tenant.id, type: 'sign_in.locked', result: 'failure', target }, auditCtx);

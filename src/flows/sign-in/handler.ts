@@ -5,10 +5,13 @@ import type { RequestContext, Services } from '../../services.ts';
 import { sessionEffect } from '../../sessions/sessions.ts';
 import { msg } from '../common/ui.ts';
 import { moveFlow, moveFlowWith, type FlowRow } from '../common/flow-store.ts';
-import { authenticate } from './authenticate.ts';
+import { authenticate, type SignInSubject } from './authenticate.ts';
 import { signInData } from './flow.ts';
 
 export type SignInResult = { flow: FlowRow; status: number; sessionToken?: string };
+
+/** The identifier as submitted, as far as a sign-in reads it. */
+export const submittedIdentifier = (input: { identifier?: string }) => (input.identifier ?? '').slice(0, 254);
 
 export async function submitSignIn(
   s: Services,
@@ -16,16 +19,18 @@ export async function submitSignIn(
   flow: FlowRow,
   input: { identifier?: string; password?: string },
   ctx: RequestContext,
+  /** The account and lockouts, when read along with the flow (readSubmission). */
+  read?: SignInSubject,
 ): Promise<SignInResult> {
   if (flow.state !== 'credentials') throw new NyckelError('flow.action_not_allowed', 409);
   const data = signInData(flow);
-  const identifier = (input.identifier ?? '').slice(0, 254);
+  const identifier = submittedIdentifier(input);
   const stay = async (code: string, status: number, params?: Record<string, number>) => ({
     flow: await moveFlow(s.db, flow, { state: 'credentials', data: { ...data, identifier, messages: [msg('error', code, params)] } }),
     status,
   });
   if (!identifier.trim() || !input.password) return stay('sign_in.missing_fields', 400);
-  const result = await authenticate(s, tenant, data.identityType, identifier, input.password, ctx);
+  const result = await authenticate(s, tenant, data.identityType, identifier, input.password, ctx, read);
   switch (result.status) {
     case 'invalid':
       return stay('sign_in.invalid_credentials', 400);

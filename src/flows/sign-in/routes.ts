@@ -20,10 +20,11 @@ import { findUserById, listIdentities } from '../../store/queries/users.ts';
 import { endSession, readSession } from '../../sessions/sessions.ts';
 import { html } from '../../ui/html.ts';
 import { page } from '../../ui/layout.ts';
-import { checkCsrf, createFlow, loadFlow, type FlowRow } from '../common/flow-store.ts';
+import { checkCsrf, createFlow, flowIdOf, liveFlow, loadFlow, type FlowRow } from '../common/flow-store.ts';
 import { afterSubmit, readFlowQuery, sendFlow, withCsrfNode } from '../common/flow-http.ts';
 import { SIGN_IN_KIND, signInData, signInFlowJson, type SignInData } from './flow.ts';
-import { submitSignIn } from './handler.ts';
+import { submitSignIn, submittedIdentifier } from './handler.ts';
+import { readSubmission } from './authenticate.ts';
 
 const submission = z.object({ csrf_token: field(128).optional(), action: z.literal('sign_in').optional(), identifier: field(320).optional(), password: passwordField.optional() }).strict();
 
@@ -91,11 +92,15 @@ export function registerSignInRoutes(app: FastifyInstance, s: Services, cookies:
   app.post(path, async (req, reply) => {
     const q = readFlowQuery(req);
     const ctx = await resolvePolicy(s.db, req.params);
-    const flow = await loadFlow(s.db, q.flow, ctx.tenant.id, SIGN_IN_KIND);
     const body = parse(submission, req.body);
+    const reqCtx = requestContext(req);
+    // The flow, the account and its lockouts in one statement; the account is the one the policy's identity
+    // type names, which is the flow's own unless the policy changed since (then submitSignIn reads again).
+    const read = await readSubmission(s, ctx.tenant, flowIdOf(q.flow), ctx.settings.identityType, submittedIdentifier(body), reqCtx);
+    const flow = liveFlow(read.flow, ctx.tenant.id, SIGN_IN_KIND);
     const headerToken = req.headers['x-csrf-token'];
     checkCsrf(s.keys, flow, readCookie(req, csrfCookieName(cookies)), body.csrf_token ?? (typeof headerToken === 'string' ? headerToken : undefined));
-    const result = await submitSignIn(s, ctx.tenant, flow, body, requestContext(req));
+    const result = await submitSignIn(s, ctx.tenant, flow, body, reqCtx, read.subject);
     if (result.sessionToken && !flow.browser) {
       // API flows (native apps) get the session token in the body; they have no cookie jar to trust.
       return reply.send({ id: flow.id, type: SIGN_IN_KIND, state: 'done', user_id: result.flow.user_id, session_token: result.sessionToken });

@@ -18,6 +18,16 @@ export const findUserByIdentity = (db: Db, tenantId: string, type: SignInType, c
     .where('identities.canonical_id', '=', canonicalId)
     .executeTakeFirst();
 
+/** The timestamp columns of users: a row read as JSON (to_jsonb) has them as text. Keep in step with the table. */
+const USER_TIMESTAMPS = ['password_changed_at', 'sessions_valid_after', 'created_at', 'updated_at'] as const;
+
+/** A users row read as JSON (`to_jsonb(users)`), typed as the driver would have returned it. */
+export function userFromJson(json: Record<string, unknown>): UserRow {
+  const row: Record<string, unknown> = { ...json };
+  for (const column of USER_TIMESTAMPS) if (typeof row[column] === 'string') row[column] = new Date(row[column]);
+  return row as UserRow;
+}
+
 export const listIdentities = (db: Db, userId: string) =>
   db.selectFrom('identities').selectAll().where('user_id', '=', userId).orderBy('sign_in_type').execute();
 
