@@ -1,6 +1,8 @@
 // The ceiling for sign-in: argon2id verifications per second with @node-rs/argon2 alone (no HTTP, no
 // database), with the hash parameters Nyckel uses and `concurrency` verifications in flight (they run on
-// libuv's thread pool, 4 threads unless UV_THREADPOOL_SIZE says otherwise — as in the server).
+// libuv's thread pool, 4 threads unless UV_THREADPOOL_SIZE says otherwise). The server runs argon2 on threads of
+// its own, one per CPU (credentials/hash-threads.ts); the rate at the number of CPUs is the closer comparison
+// for that, and the report prints the ratio to both.
 import { verify } from '@node-rs/argon2';
 
 export interface RawRate {
