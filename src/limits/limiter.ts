@@ -6,7 +6,7 @@
 // statement, because on the hot paths every database round trip costs more than the work it carries.
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Db } from '../store/database.ts';
+import type { CounterRow, Db } from '../store/database.ts';
 import { createPostgresLimitStore } from './postgres-store.ts';
 
 export type LimitResult = { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number };
@@ -42,6 +42,11 @@ export interface LimitStore {
   reward(spec: LimitSpec, key: string, points: number): Promise<void>;
   reset(spec: LimitSpec, key: string): Promise<void>;
   block(spec: LimitSpec, key: string, seconds: number): Promise<void>;
+  /**
+   * Only where counters are rows of the database's rate_limits table: what `check` answers, given the live
+   * counter rows read by some other statement.
+   */
+  checkRows?(items: ReadonlyArray<{ spec: LimitSpec; key: string }>, rows: readonly CounterRow[], now: number): LimitResult[];
 }
 
 export interface LimitBackend {

@@ -2,8 +2,7 @@
 // traffic never locks out another's users.
 import type { Config } from '../config/schema.ts';
 import { createLimitStore, createLimiter, storedKey, type LimitBackend, type LimitCharge, type Limiter, type LimitResult } from './limiter.ts';
-import { checkFromRows } from './postgres-store.ts';
-import type { CounterRow } from '../store/queries/sign-in.ts';
+import type { CounterRow } from '../store/database.ts';
 
 export interface Limits {
   /** Reset requests (send code) per client IP. */
@@ -38,6 +37,7 @@ export interface Limits {
 export function createLimits(config: Config, backend: LimitBackend): Limits {
   const l = config.limits;
   const store = createLimitStore(backend);
+  const checkRows = store.checkRows;
   return {
     resetRequestsPerIp: createLimiter({ name: 'reset-ip', points: l.resetRequestsPerIp, durationSeconds: 600 }, store),
     codesPerAddress: createLimiter({ name: 'codes-addr', points: l.codesPerAddressPerHour, durationSeconds: 3600 }, store),
@@ -48,11 +48,11 @@ export function createLimits(config: Config, backend: LimitBackend): Limits {
     signInFailuresPerIp: createLimiter({ name: 'signin-fail-ip', points: l.signInFailuresPerIp, durationSeconds: 900, blockSeconds: 300 }, store),
     consumeAll: (charges) => store.consume(charges.map(([limiter, key]) => ({ spec: limiter.spec, key, points: 1 }))),
     checkAll: (charges) => store.check(charges.map(([limiter, key]) => ({ spec: limiter.spec, key }))),
-    ...(backend.db && !backend.redis
+    ...(checkRows
       ? {
           inDatabase: {
             storedKey: (limiter, key) => storedKey(limiter.spec, key),
-            check: (charges, rows, now) => checkFromRows(charges.map(([limiter, key]) => ({ spec: limiter.spec, key })), rows, now),
+            check: (charges, rows, now) => checkRows(charges.map(([limiter, key]) => ({ spec: limiter.spec, key })), rows, now),
           },
         }
       : {}),

@@ -11,7 +11,7 @@
 // connections with synchronous_commit=off (store/connect.ts): a row lock is released without waiting for the
 // WAL flush. A crash may forget the last fraction of a second of counts, which rate limits can afford.
 import { sql } from 'kysely';
-import type { Db } from '../store/database.ts';
+import type { CounterRow, Db } from '../store/database.ts';
 import { createBatcher } from '../store/batcher.ts';
 import { refusedAfter, storedKey, type LimitResult, type LimitSpec, type LimitStore } from './limiter.ts';
 import { anyOf } from '../store/prepared-client.ts';
@@ -19,7 +19,6 @@ import { anyOf } from '../store/prepared-client.ts';
 const NEVER = sql<number>`9223372036854775807::bigint`;
 
 type Item = { spec: LimitSpec; key: string; points: number };
-export type Row = { key: string; points: number; expire: string | null };
 
 /**
  * Spends the items of many concurrent requests in one statement: points are added up per counter (an upsert
@@ -59,7 +58,7 @@ async function consumeBatch(db: Db, batch: Item[][]): Promise<LimitResult[][]> {
       returning key, points, expire)`;
   });
   const selects = groups.map((_, i) => sql`select * from ${sql.raw(`k${i}`)}`);
-  const { rows } = await sql<Row>`with ${sql.join(ctes)} ${sql.join(selects, sql` union all `)}`.execute(db);
+  const { rows } = await sql<CounterRow>`with ${sql.join(ctes)} ${sql.join(selects, sql` union all `)}`.execute(db);
   const after = new Map(rows.map((r) => [r.key, r]));
   // Walk the batch in order: each request sees the count up to and including its own points.
   const running = new Map<string, number>();
@@ -81,7 +80,7 @@ async function consumeBatch(db: Db, batch: Item[][]): Promise<LimitResult[][]> {
  * What a check of `items` answers, given the live counter rows (read with `expire is null or expire > now`);
  * a key without a row has nothing counted. Also used where counters were read along with other rows.
  */
-export function checkFromRows(items: ReadonlyArray<{ spec: LimitSpec; key: string }>, rows: readonly Row[], now: number): LimitResult[] {
+export function checkFromRows(items: ReadonlyArray<{ spec: LimitSpec; key: string }>, rows: readonly CounterRow[], now: number): LimitResult[] {
   const byKey = new Map(rows.map((r) => [r.key, r]));
   return items.map(({ spec, key }): LimitResult => {
     const row = byKey.get(storedKey(spec, key));
@@ -93,7 +92,7 @@ export function checkFromRows(items: ReadonlyArray<{ spec: LimitSpec; key: strin
 async function checkBatch(db: Db, batch: Array<Array<{ spec: LimitSpec; key: string }>>): Promise<LimitResult[][]> {
   const now = Date.now();
   const keys = [...new Set(batch.flatMap((items) => items.map(({ spec, key }) => storedKey(spec, key))))];
-  const { rows } = await sql<Row>`
+  const { rows } = await sql<CounterRow>`
     select key, points, expire from rate_limits
     where key = ${anyOf(keys, 'text')} and (expire is null or expire > ${now}::bigint)`.execute(db);
   return batch.map((items) => checkFromRows(items, rows, now));
@@ -106,6 +105,7 @@ export function createPostgresLimitStore(db: Db): LimitStore {
   return {
     consume: async (items) => (items.length === 0 ? [] : consume([...items])),
     check: async (items) => (items.length === 0 ? [] : check([...items])),
+    checkRows: checkFromRows,
 
     async reward(spec, key, points) {
       const now = Date.now();

@@ -42,10 +42,10 @@ export interface StoreOptions {
   preparedStatements?: boolean;
 }
 
-function pgDb(connectionString: string, max: number, Client: typeof pg.Client, options: string | undefined): Db {
+function pgPool(connectionString: string, max: number, Client: typeof pg.Client, options: string | undefined): { pool: pg.Pool; db: Db } {
   const pool = new pg.Pool({ connectionString, max, Client, options });
   pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { pool, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
@@ -53,12 +53,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const prepared = options.preparedStatements !== false;
     const Client = prepared ? PreparedStatementClient : pg.Client;
     const settings = (plans: string, ...extra: string[]) => [...(prepared ? [plans] : []), ...extra].join(' ') || undefined;
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, Client, options: settings(CUSTOM_PLANS) });
-    pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const keyedDb = pgDb(options.databaseUrl, 4, Client, settings(GENERIC_KEYED_PLANS));
+    const { pool, db } = pgPool(options.databaseUrl, options.poolSize ?? 10, Client, settings(CUSTOM_PLANS));
+    const keyedDb = pgPool(options.databaseUrl, 4, Client, settings(GENERIC_KEYED_PLANS)).db;
     registerKeyedDb(db, keyedDb);
-    const limitsDb = pgDb(options.databaseUrl, 4, Client, settings(GENERIC_KEYED_PLANS, '-c synchronous_commit=off'));
+    const limitsDb = pgPool(options.databaseUrl, 4, Client, settings(GENERIC_KEYED_PLANS, '-c synchronous_commit=off')).db;
     return {
       db,
       kind: 'postgres',

@@ -230,3 +230,6 @@ export interface Database {
 }
 
 export type Db = Kysely<Database>;
+
+/** A rate-limit counter as read from rate_limits (limits/postgres-store.ts): `expire` in epoch ms, as text. */
+export type CounterRow = { key: string; points: number; expire: string | null };

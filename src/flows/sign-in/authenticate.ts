@@ -31,6 +31,7 @@ export async function clearLockouts(s: Services, tenantId: string, userId: strin
 export interface SignInSubject {
   kind: IdentifierKind;
   identifier: string;
+  canonical: ReturnType<typeof canonicalise>;
   user: UserRow | undefined;
   /** The account's lockout state, then the client IP's. */
   lockouts: readonly [LimitResult | undefined, LimitResult | undefined];
@@ -77,7 +78,7 @@ export async function readSubmission(
     [s.limits.signInFailuresPerIp, ipKey],
   ];
   const [acct, ip] = counters ? counters.check(charges, read.counters, now) : await s.limits.checkAll(charges);
-  return { flow: read.flow, subject: { kind, identifier, user: read.user, lockouts: [acct, ip] } };
+  return { flow: read.flow, subject: { kind, identifier, canonical, user: read.user, lockouts: [acct, ip] } };
 }
 
 /**
@@ -93,8 +94,8 @@ export async function authenticate(
   ctx: RequestContext,
   read?: SignInSubject,
 ): Promise<AuthResult> {
-  const canonical = canonicalise(kind, identifier);
   const preread = read && read.kind === kind && read.identifier === identifier ? read : undefined;
+  const canonical = preread ? preread.canonical : canonicalise(kind, identifier);
   const user = preread ? preread.user : canonical.ok ? await findUserByIdentity(s.db, tenant.id, kind === 'email' ? 'emailAddress' : 'userName', canonical.value) : undefined;
   const acctKey = accountLimitKey(tenant.id, user?.id ?? unknownAccount(canonical, identifier));
   const ipKey = ipLimitKey(tenant.id, ctx);

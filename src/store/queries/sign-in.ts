@@ -7,17 +7,10 @@
 // The account's counter key depends on the user found, so it is built in the statement: the caller gives the
 // key's prefix and the suffix to use when no user matches (the "unknown:<identifier>" key).
 import { sql } from 'kysely';
-import type { Db, SignInType } from '../database.ts';
+import type { CounterRow, Db, SignInType } from '../database.ts';
 import { keyedDbOf } from '../keyed-db.ts';
 import type { FlowRow } from './flows.ts';
 import { userFromJson, type UserRow } from './users.ts';
-
-/** A rate-limit counter as stored (limits/postgres-store.ts). */
-export interface CounterRow {
-  key: string;
-  points: number;
-  expire: string | null;
-}
 
 export interface SignInRead {
   flow: FlowRow | undefined;
