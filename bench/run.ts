@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { forkChild, type Child } from './lib/ipc.ts';
 import { createBenchDatabase, seed, type BenchDatabase } from './lib/database.ts';
-import { rawVerifyRate } from './lib/argon2-raw.ts';
+import { rawVerifyRate, type RawRate } from './lib/argon2-raw.ts';
+import { bracketedRatios, median, pooledRaw, pooledSlices, type SignInSlice } from './lib/slices.ts';
 import { startServer, tail, type ServerProcess } from './lib/server.ts';
 import { cpuDiff, cpuSnapshot, postgresPids, type CpuUse } from './lib/proc.ts';
 import { runProbe } from './lib/probe.ts';
@@ -27,11 +28,17 @@ const settings = {
   seconds: num('BENCH_SECONDS', 8),
   signInConnections: num('BENCH_SIGNIN_CONNECTIONS', 16),
   signInWarmup: num('BENCH_SIGNIN_WARMUP', 600),
+  /** Sign-in slices, each between two raw argon2id runs (lib/slices.ts). */
+  signInSlices: num('BENCH_SIGNIN_SLICES', 3),
+  /** Seconds of each raw argon2id run. */
+  rawSeconds: num('BENCH_RAW_SECONDS', 3),
+  /** Intended seconds of each sign-in slice. */
+  signInSliceSeconds: num('BENCH_SIGNIN_SLICE_SECONDS', 4),
   resetConnections: (env.BENCH_RESET_CONNECTIONS ?? '16,64').split(',').map(Number),
   probePerClass: num('BENCH_PROBE_PER_CLASS', 1000),
   /** How long to watch mail delivery at the end (the delivery rate is measured there). */
   mailWatchSeconds: num('BENCH_MAIL_WATCH_SECONDS', 10),
-  /** `signin`: stop after the sign-in step (for quick A/B runs of the sign-in path; no report, no targets). */
+  /** `signin`: stop after the sign-in step; `reset`: only the reset-request runs (quick A/B runs; no report, no targets). */
   only: env.BENCH_ONLY,
 };
 
@@ -68,8 +75,8 @@ async function main(): Promise<void> {
   log(`seeded ${seeded.users} users in ${(seeded.ms / 1000).toFixed(1)} s${db.name ? ` into ${db.name}` : ''}`);
 
   // 2. The ceiling for sign-in: raw argon2id verifications/s in this process, before the server starts.
-  const rawBefore = await rawVerifyRate(seeded.hash, PASSWORD, settings.signInConnections, 4);
-  const rawAtCores = await rawVerifyRate(seeded.hash, PASSWORD, cores, 4);
+  const rawBefore = await rawVerifyRate(seeded.hash, PASSWORD, settings.signInConnections, settings.rawSeconds);
+  const rawAtCores = await rawVerifyRate(seeded.hash, PASSWORD, cores, settings.rawSeconds);
   log(
     `raw argon2id verify: ${rawBefore.rate.toFixed(1)}/s at concurrency ${settings.signInConnections} (${rawBefore.cpuMsPerVerify.toFixed(1)} CPU ms each), ` +
       `${rawAtCores.rate.toFixed(1)}/s at ${cores} (${rawAtCores.cpuMsPerVerify.toFixed(1)} CPU ms each)`,
@@ -107,27 +114,77 @@ async function main(): Promise<void> {
     return { result, cpu: cpuDiff(a, cpuSnapshot(after)) };
   }
 
+  // 6. Reset requests (send code): a warm-up (also sizes the flow pools), then each connection count for
+  //    existing and for unknown addresses, in ABBA order so drift does not favour one kind. `offset` skips the
+  //    addresses the probe used.
+  async function runResets(offset: number): Promise<{ runs: Results['reset']; mails: number }> {
+    let mails = 0;
+    let estimate = 0;
+    {
+      const c = settings.resetConnections[0] ?? 16;
+      await load.call('reset.prepare', { count: 1500 });
+      const warm = await load.call<RunSummary>('reset.run', { connections: c, kind: 'warm', offset, users: settings.users });
+      mails += warm.ok;
+      estimate = warm.rps;
+      log(`reset warm-up: ${warm.rps.toFixed(0)} req/s`);
+    }
+    const order: Array<{ connections: number; kind: AddressKind }> = [];
+    for (const [i, c] of settings.resetConnections.entries()) {
+      const kinds: AddressKind[] = i % 2 === 0 ? ['existing', 'unknown'] : ['unknown', 'existing'];
+      for (const kind of kinds) order.push({ connections: c, kind });
+    }
+    const runs: Results['reset'] = [];
+    let at = 0;
+    for (const { connections, kind } of order) {
+      // One request per fresh flow; the pool is sized so the run lasts about `seconds` at the best rate so far.
+      const count = Math.max(connections * 10, Math.round(estimate * settings.seconds));
+      await load.call('reset.prepare', { count });
+      const run = await measure(() => load.call<RunSummary>('reset.run', { connections, kind, offset: at, users: settings.users }));
+      at += run.result.requests;
+      mails += run.result.ok;
+      estimate = Math.max(estimate, run.result.rps);
+      runs.push({ ...run.result, kind, cpu: run.cpu });
+      const each = Object.entries(run.cpu.ms).map(([k, v]) => `${k} ${(v / run.result.requests).toFixed(3)}`).join(', ');
+      log(
+        `reset ${kind} @${connections}: ${run.result.rps.toFixed(0)} req/s over ${run.result.seconds.toFixed(1)} s, p50 ${run.result.latencyMs.p50} ms, ` +
+          `p99 ${run.result.latencyMs.p99} ms (${run.result.ok} ok, ${run.result.failed} failed); CPU ms per request: ${each}`,
+      );
+    }
+    return { runs, mails };
+  }
+  if (settings.only === 'reset') {
+    await runResets(0);
+    await cleanup();
+    return;
+  }
+
   // 4. Sign-in: hosted-page flows (cookie + CSRF token), successful sign-ins of distinct users.
   const signInWarm = settings.signInWarmup;
   await load.call('signin.prepare', { count: signInWarm });
   await load.call<RunSummary>('signin.run', { connections: settings.signInConnections, password: PASSWORD, offset: settings.users - signInWarm, users: settings.users });
-  const signInCount = Math.max(settings.signInConnections * 4, Math.round(Math.max(rawBefore.rate, rawAtCores.rate) * settings.seconds));
-  await load.call('signin.prepare', { count: signInCount });
-  const signIn = await measure(() => load.call<RunSummary>('signin.run', { connections: settings.signInConnections, password: PASSWORD, offset: 0, users: settings.users }));
-  log(`sign-in: ${signIn.result.rps.toFixed(1)} req/s (${signIn.result.ok} ok, ${signIn.result.failed} failed), p99 ${signIn.result.latencyMs.p99} ms, cores ${JSON.stringify(signIn.cpu.cores)}`);
-  // The raw rate again, right after (the server idle): this machine's speed drifts between minutes, so the
-  // ratio is taken against the mean of the raw rates measured just before and just after the sign-in run.
-  const rawAfter = await rawVerifyRate(seeded.hash, PASSWORD, settings.signInConnections, 4);
-  const rawAtLoad = {
-    ...rawBefore,
-    rate: (rawBefore.rate + rawAfter.rate) / 2,
-    verifications: rawBefore.verifications + rawAfter.verifications,
-    cpuMsPerVerify: (rawBefore.cpuMsPerVerify + rawAfter.cpuMsPerVerify) / 2,
-  };
-  log(`raw argon2id verify after sign-in: ${rawAfter.rate.toFixed(1)}/s at concurrency ${settings.signInConnections}; ratio against the mean ${rawAtLoad.rate.toFixed(1)}/s`);
+  // Measured in slices between raw runs (lib/slices.ts): raw, sign-in, raw, …, raw, so the machine's drift
+  // cancels out of each slice's ratio; the ratio reported is the median over the slices.
+  const sliceCount = Math.max(1, Math.round(settings.signInSliceSeconds * Math.max(rawBefore.rate, rawAtCores.rate)));
+  const raws: RawRate[] = [await rawVerifyRate(seeded.hash, PASSWORD, settings.signInConnections, settings.rawSeconds)];
+  const slices: SignInSlice[] = [];
+  for (let i = 0; i < settings.signInSlices; i++) {
+    await load.call('signin.prepare', { count: Math.max(settings.signInConnections * 4, sliceCount) });
+    const m = await measure(() => load.call<RunSummary>('signin.run', { connections: settings.signInConnections, password: PASSWORD, offset: i * sliceCount, users: settings.users }));
+    raws.push(await rawVerifyRate(seeded.hash, PASSWORD, settings.signInConnections, settings.rawSeconds));
+    const ratio = bracketedRatios([m.result], raws.slice(-2))[0]!;
+    slices.push({ run: m.result, cpu: m.cpu, ratio });
+    log(
+      `sign-in slice ${i + 1}/${settings.signInSlices}: ${m.result.rps.toFixed(1)} req/s (${m.result.ok} ok, ${m.result.failed} failed) between raw ` +
+        `${raws.at(-2)!.rate.toFixed(1)} and ${raws.at(-1)!.rate.toFixed(1)}/s: ratio ${ratio.toFixed(3)}; cores ${JSON.stringify(m.cpu.cores)}`,
+    );
+  }
+  const signIn = pooledSlices(slices);
+  const signInRatio = median(slices.map((x) => x.ratio));
+  const rawAtLoad = pooledRaw(raws);
+  log(`sign-in: ${signIn.rps.toFixed(1)} req/s over ${slices.length} slices, median ratio ${signInRatio.toFixed(3)} (raw @${settings.signInConnections} ${rawAtLoad.rate.toFixed(1)}/s on average)`);
   if (settings.only === 'signin') {
-    const each = Object.entries(signIn.cpu.ms).map(([k, v]) => `${k} ${(v / signIn.result.requests).toFixed(2)}`).join(', ');
-    log(`sign-in ratio ${(signIn.result.rps / rawAtLoad.rate).toFixed(3)}; CPU ms per sign-in: ${each}`);
+    const each = Object.entries(signIn.cpu.ms).map(([k, v]) => `${k} ${(v / signIn.requests).toFixed(2)}`).join(', ');
+    log(`sign-in ratio ${signInRatio.toFixed(3)} (slices ${slices.map((x) => x.ratio.toFixed(3)).join(', ')}); CPU ms per sign-in: ${each}`);
     await cleanup();
     return;
   }
@@ -143,38 +200,9 @@ async function main(): Promise<void> {
       `best threshold accuracy ${(probe.result.bestThreshold.accuracy * 100).toFixed(1)} %, cores ${JSON.stringify(probe.cpu.cores)}`,
   );
 
-  // 6. Reset requests (send code): a warm-up (also sizes the flow pools), then each connection count for
-  //    existing and for unknown addresses, in ABBA order so drift does not favour one kind.
-  let estimate = 0;
-  {
-    const c = settings.resetConnections[0] ?? 16;
-    await load.call('reset.prepare', { count: 1500 });
-    const warm = await load.call<RunSummary>('reset.run', { connections: c, kind: 'warm', offset: warmup, users: settings.users });
-    mailsExpected += warm.ok;
-    estimate = warm.rps;
-    log(`reset warm-up: ${warm.rps.toFixed(0)} req/s`);
-  }
-  const order: Array<{ connections: number; kind: AddressKind }> = [];
-  for (const [i, c] of settings.resetConnections.entries()) {
-    const kinds: AddressKind[] = i % 2 === 0 ? ['existing', 'unknown'] : ['unknown', 'existing'];
-    for (const kind of kinds) order.push({ connections: c, kind });
-  }
-  const resetRuns: Results['reset'] = [];
-  let offset = 0;
-  for (const { connections, kind } of order) {
-    // One request per fresh flow; the pool is sized so the run lasts about `seconds` at the best rate so far.
-    const count = Math.max(connections * 10, Math.round(estimate * settings.seconds));
-    await load.call('reset.prepare', { count });
-    const run = await measure(() => load.call<RunSummary>('reset.run', { connections, kind, offset, users: settings.users }));
-    offset += run.result.requests;
-    mailsExpected += run.result.ok;
-    estimate = Math.max(estimate, run.result.rps);
-    resetRuns.push({ ...run.result, kind, cpu: run.cpu });
-    log(
-      `reset ${kind} @${connections}: ${run.result.rps.toFixed(0)} req/s over ${run.result.seconds.toFixed(1)} s, p50 ${run.result.latencyMs.p50} ms, ` +
-        `p99 ${run.result.latencyMs.p99} ms (${run.result.ok} ok, ${run.result.failed} failed), cores ${JSON.stringify(run.cpu.cores)}`,
-    );
-  }
+  const resets = await runResets(warmup);
+  const resetRuns = resets.runs;
+  mailsExpected += resets.mails;
 
   // 7. Mail: the dispatcher has been delivering all along; watch it for a while to measure its rate.
   const mailStats = () => sink.call<{ received: number; sessions: number; withCode: number }>('stats');
@@ -198,8 +226,8 @@ async function main(): Promise<void> {
     machine: { cpus: cores, cpuModel: cpus()[0]?.model ?? '', memoryMiB: Math.round(totalmem() / 2 ** 20), node: process.version, loadAverageAtEnd: loadavg()[0] ?? 0 },
     settings,
     seed: { users: seeded.users, seconds: seeded.ms / 1000 },
-    rawArgon2: { atLoadConcurrency: rawAtLoad, atLoadBefore: rawBefore, atLoadAfter: rawAfter, atCores: rawAtCores },
-    signIn: { ...signIn.result, cpu: signIn.cpu, ratioToRaw: signIn.result.rps / rawAtLoad.rate, ratioToBestRaw: signIn.result.rps / Math.max(rawAtLoad.rate, rawAtCores.rate) },
+    rawArgon2: { atLoadConcurrency: rawAtLoad, brackets: raws, atCores: rawAtCores },
+    signIn: { ...signIn, slices: slices.map((x) => ({ rps: x.run.rps, ok: x.run.ok, failed: x.run.failed, ratio: x.ratio })), ratioToRaw: signInRatio, ratioToBestRaw: signIn.rps / Math.max(rawAtLoad.rate, rawAtCores.rate) },
     reset: resetRuns,
     probe: { ...probe.result, cpu: probe.cpu },
     mail: { expected: mailsExpected, delivered: m1.received, withCode: m1.withCode, smtpSessions: m1.sessions, backlogAtEnd: Math.max(0, mailsExpected - m1.received), ...(mailRate !== undefined ? { deliveryPerSecond: mailRate } : {}) },

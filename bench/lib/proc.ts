@@ -105,6 +105,8 @@ export interface CpuUse {
   cores: Record<string, number>;
   /** CPU time used during the step, ms, per process group (and `other`). */
   ms: Record<string, number>;
+  /** Length of the step, ms. */
+  wallMs: number;
 }
 
 /** Groups that are a part of the `server` group (one of its threads), not more of the machine. */
@@ -123,7 +125,7 @@ export function cpuDiff(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
   }
   if (a.machine !== undefined && b.machine !== undefined) ms.other = Math.max(0, b.machine - a.machine - ours);
   const cores = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, round2(v / wall)]));
-  return { cores, ms };
+  return { cores, ms, wallMs: wall };
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;

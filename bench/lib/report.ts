@@ -20,9 +20,10 @@ export interface Results {
   machine: { cpus: number; cpuModel: string; memoryMiB: number; node: string; loadAverageAtEnd: number };
   settings: Record<string, unknown>;
   seed: { users: number; seconds: number };
-  /** atLoadConcurrency: the mean of the runs just before and just after the sign-in run. */
-  rawArgon2: { atLoadConcurrency: RawRate; atLoadBefore: RawRate; atLoadAfter: RawRate; atCores: RawRate };
-  signIn: RunSummary & { cpu: Cpu; ratioToRaw: number; ratioToBestRaw: number };
+  /** brackets: the raw runs before, between and after the sign-in slices; atLoadConcurrency: their mean. */
+  rawArgon2: { atLoadConcurrency: RawRate; brackets: RawRate[]; atCores: RawRate };
+  /** The slices pooled; ratioToRaw is the median of the slices' bracketed ratios (lib/slices.ts). */
+  signIn: RunSummary & { cpu: Cpu; slices: Array<{ rps: number; ok: number; failed: number; ratio: number }>; ratioToRaw: number; ratioToBestRaw: number };
   reset: Array<RunSummary & { kind: string; cpu: Cpu }>;
   probe: ProbeResult & { cpu: Cpu };
   mail: { expected: number; delivered: number; withCode: number; smtpSessions: number; backlogAtEnd: number; deliveryPerSecond?: number };
@@ -113,6 +114,7 @@ export function printReport(r: Results): boolean {
       [`  ratio to raw @${r.rawArgon2.atLoadConcurrency.concurrency} / @${r.rawArgon2.atCores.concurrency}`, '', `${f(s.ratioToRaw, 2)} / ${f(s.rps / r.rawArgon2.atCores.rate, 2)}`, '', '', '', '', ''],
     ]),
   );
+  out.push(`  ratio per slice (its rate over the raw runs just before and after it; the median is the ratio): ${s.slices.map((x) => f(x.ratio, 3)).join(', ')}`);
   out.push(`  cores busy: ${cores(s.cpu)}`);
   const main = msPerReq(s.cpu, 'serverMainThread', s.requests);
   const all = msPerReq(s.cpu, 'server', s.requests);
