@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     return { result, cpu: cpuDiff(a, cpuSnapshot(after)) };
   }
 
-  // 6. Reset requests (send code): a warm-up (also sizes the flow pools), then each connection count for
+  // Step 6, reset requests (send code), defined here for BENCH_ONLY=reset: a warm-up (also sizes the flow pools), then each connection count for
   //    existing and for unknown addresses, in ABBA order so drift does not favour one kind. `offset` skips the
   //    addresses the probe used.
   async function runResets(offset: number): Promise<{ runs: Results['reset']; mails: number }> {
