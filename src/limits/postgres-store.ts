@@ -80,7 +80,7 @@ async function consumeBatch(db: Db, batch: Item[][]): Promise<LimitResult[][]> {
  * What a check of `items` answers, given the live counter rows (read with `expire is null or expire > now`);
  * a key without a row has nothing counted. Also used where counters were read along with other rows.
  */
-export function checkFromRows(items: ReadonlyArray<{ spec: LimitSpec; key: string }>, rows: readonly CounterRow[], now: number): LimitResult[] {
+function checkFromRows(items: ReadonlyArray<{ spec: LimitSpec; key: string }>, rows: readonly CounterRow[], now: number): LimitResult[] {
   const byKey = new Map(rows.map((r) => [r.key, r]));
   return items.map(({ spec, key }): LimitResult => {
     const row = byKey.get(storedKey(spec, key));
