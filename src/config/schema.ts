@@ -105,7 +105,7 @@ export const configSchema = z.object({
       pollMs: z.coerce.number().int().min(50).default(1000),
       /** Outbox rows the dispatcher claims per pass; their outcome is recorded in one statement. */
       batchSize: z.coerce.number().int().min(1).max(500).default(50),
-      /** Sends in flight at once, and the number of SMTP sessions kept open (each carries many messages). */
+      /** SMTP sessions kept open (each carries many messages, two at a time when pipelined); dev inbox: sends in flight. */
       concurrency: z.coerce.number().int().min(1).max(32).default(4),
       /** With PostgreSQL, run the dispatcher on a thread of its own (off the request thread). */
       thread: bool.default(true),

@@ -10,7 +10,7 @@ import type { MailTransport } from './transport.ts';
 /** stop() also closes the SMTP sessions once the batches in flight are recorded. */
 export function createMailDelivery(config: Config, db: Db, logger: DispatcherLogger, transport?: MailTransport): Dispatcher {
   const { maxAttempts, pollMs, batchSize, concurrency } = config.mail;
-  // One SMTP session per send in flight: the pool size and the dispatcher's concurrency are one setting.
+  // `concurrency` SMTP sessions, each carrying up to two pipelined sends: the dispatcher keeps that many in flight.
   const smtp = !transport && config.smtpUrl ? createSmtpTransport(config.smtpUrl, config.mailFrom, { poolSize: concurrency }) : undefined;
   const dispatcher = createDispatcher({
     db,
@@ -19,7 +19,7 @@ export function createMailDelivery(config: Config, db: Db, logger: DispatcherLog
     maxAttempts,
     pollMs,
     batchSize,
-    concurrency,
+    concurrency: smtp?.capacity ?? concurrency,
   });
   return {
     ...dispatcher,

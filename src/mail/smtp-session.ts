@@ -1,11 +1,15 @@
 // One SMTP session (RFC 5321) as the mail dispatcher needs it: connect, EHLO, STARTTLS (RFC 3207) when offered,
-// AUTH PLAIN or LOGIN (RFC 4954), then any number of one-recipient transactions, each sent with PIPELINING
-// (RFC 2920) when the server offers it: MAIL, RCPT and DATA leave in one write and the body with its final
-// "." in a second, so a message costs two round trips instead of four. smtp-transport.ts keeps several open.
+// AUTH PLAIN or LOGIN (RFC 4954), then any number of one-recipient transactions. With PIPELINING (RFC 2920)
+// MAIL, RCPT and DATA leave in one write, and several sends may share the session: the next transaction's
+// commands follow the previous message's body at once (RFC 2920 allows the MAIL of a new transaction in the
+// same group as the end of the previous message's data). Writes of one turn of the event loop leave together,
+// so under load a message costs one write and one read on each side instead of two. Without PIPELINING the
+// transactions take turns, one command at a time. smtp-transport.ts keeps several sessions open.
 //
 // Safety: TLS certificates are verified (Node's defaults, host name included); credentials are only sent over
 // TLS, or to a relay on this machine (loopback); every server reply is read in order, so a pipelined failure
-// (MAIL or RCPT refused) is seen before the body is sent, and the transaction is reset (RSET) for the next one.
+// (MAIL or RCPT refused) is seen before the body is sent, and the transaction is reset (RSET) before the next
+// one writes anything.
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { hostname } from 'node:os';
@@ -79,6 +83,9 @@ export class SmtpSession {
   private failure: Error | undefined;
   /** Messages accepted by the server on this session. */
   delivered = 0;
+  /** Opens when the transaction before may be followed on the wire: its body written, or it ended. */
+  private turn: Promise<void> = Promise.resolve();
+  private corked = false;
 
   private constructor(private readonly opts: SmtpSessionOptions) {}
 
@@ -98,6 +105,11 @@ export class SmtpSession {
     return !this.failure && !this.socket.destroyed;
   }
 
+  /** Whether several sends may share this session (the server offers PIPELINING). */
+  get pipelining(): boolean {
+    return this.features.has('PIPELINING');
+  }
+
   get encrypted(): boolean {
     return 'encrypted' in this.socket && this.socket.encrypted === true;
   }
@@ -105,14 +117,29 @@ export class SmtpSession {
   /**
    * Sends one message to one recipient. Resolves once the server accepted it (250 after the body). A refusal
    * rejects with the server's code and leaves the session usable; a broken connection rejects and leaves it
-   * unusable. `bodySent` tells the caller whether the server may have the message (unknown outcome).
+   * unusable. `bodySent` tells the caller whether the server may have the message (unknown outcome). Several
+   * sends may be in flight on one session: they go on the wire in the order they were called.
    */
   async send(from: string, to: string, raw: Buffer, progress: { bodySent: boolean }): Promise<void> {
     const utf8 = !isAscii(from) || !isAscii(to);
     if (utf8 && !this.features.has('SMTPUTF8')) throw new SmtpError('the SMTP server does not accept internationalized addresses (no SMTPUTF8)', 'EENVELOPE', 553);
+    const before = this.turn;
+    let next!: () => void;
+    this.turn = new Promise<void>((resolve) => (next = resolve));
+    try {
+      await before;
+      await this.transaction(from, to, utf8, raw, progress, next);
+    } finally {
+      next();
+    }
+  }
+
+  /** One transaction; calls `followed` as soon as the next transaction may be written behind it. */
+  private async transaction(from: string, to: string, utf8: boolean, raw: Buffer, progress: { bodySent: boolean }, followed: () => void): Promise<void> {
     const commands = [`MAIL FROM:<${from}>${utf8 ? ' SMTPUTF8' : ''}`, `RCPT TO:<${to}>`, 'DATA'];
+    const pipelining = this.features.has('PIPELINING');
     const replies: Reply[] = [];
-    if (this.features.has('PIPELINING')) {
+    if (pipelining) {
       // All three replies awaited together: when one fails, the others' rejections are handled too.
       const pending = Promise.all(commands.map(() => this.nextReply()));
       this.write(commands.map((c) => c + CRLF).join(''));
@@ -134,8 +161,11 @@ export class SmtpSession {
       throw replyError(step, reply ?? mail);
     }
     progress.bodySent = true;
-    const accepted = await this.exchange(dataBlock(raw));
-    if (accepted.code !== 250) throw replyError('message', accepted);
+    const accepted = this.exchange(dataBlock(raw));
+    // Pipelining: the next transaction's commands may follow this body in the same write.
+    if (pipelining) followed();
+    const reply = await accepted;
+    if (reply.code !== 250) throw replyError('message', reply);
     this.delivered++;
   }
 
@@ -246,9 +276,23 @@ export class SmtpSession {
     return withTimeout(reply, timeoutMs, 'SMTP reply timeout', { onTimeout: () => this.destroy() });
   }
 
-  /** Writes; a session already failed rejects the waiting replies instead (its caller sees that failure). */
+  /**
+   * Writes; a session already failed rejects the waiting replies instead (its caller sees that failure).
+   * Everything written in one turn of the event loop leaves in one system call (cork until setImmediate): a
+   * body and the next transaction's commands, written by two sends as one read of replies resolves them.
+   */
   private write(data: string | Buffer): void {
-    if (!this.failure) this.socket.write(data);
+    if (this.failure) return;
+    if (!this.corked) {
+      this.corked = true;
+      const socket = this.socket;
+      socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
+    this.socket.write(data);
   }
 
   /** Writes `data` and resolves to the reply it gets. */

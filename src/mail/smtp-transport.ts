@@ -5,8 +5,13 @@
 // relay the round trips set the delivery rate per session.
 //
 //  - pooled: up to `poolSize` sessions stay open and carry `messagesPerSession` messages each, so a message
-//    pays no TCP/TLS handshake, greeting, EHLO or AUTH of its own. The dispatcher keeps at most `poolSize`
-//    sends in flight (see dispatcher.ts). A session idle for `idleMs` is closed (servers drop idle ones);
+//    pays no TCP/TLS handshake, greeting, EHLO or AUTH of its own. A session idle for `idleMs` is closed
+//    (servers drop idle ones);
+//  - pipelined: a session carries up to `sendsPerSession` (2) sends at once when the server offers PIPELINING:
+//    the second's commands follow the first's body in the same write (smtp-session.ts). Sends fill an open
+//    session before another is opened, so under load each message costs one write and one read. With two,
+//    a send waits for at most one other before it starts, which keeps it well inside the dispatcher's lease.
+//    `capacity` (poolSize × sendsPerSession) is how many sends the dispatcher keeps in flight;
 //  - a message whose session turns out to be gone before any of it was accepted is tried once on a new one;
 //    after the body was sent the outcome is unknown and the send fails (the dispatcher retries: at least once).
 import type { ConnectionOptions } from 'node:tls';
@@ -21,6 +26,8 @@ const TIMEOUTS = { connect: 10_000, greeting: 10_000, reply: 30_000 };
 export interface SmtpTransportOptions {
   /** SMTP sessions kept open at once. Default 4. */
   poolSize?: number;
+  /** Sends in flight on one session (pipelined, when the server offers PIPELINING). Default 2. */
+  sendsPerSession?: number;
   /** Messages per session before it is replaced by a fresh one. Default 1000. */
   messagesPerSession?: number;
   /** An idle session is closed after this many ms. Default 30,000. */
@@ -30,76 +37,99 @@ export interface SmtpTransportOptions {
   timeouts?: Partial<typeof TIMEOUTS>;
 }
 
-export function createSmtpTransport(smtpUrl: string, from: string, options: SmtpTransportOptions = {}): MailTransport & { close(): void } {
+export function createSmtpTransport(smtpUrl: string, from: string, options: SmtpTransportOptions = {}): MailTransport & { close(): void; readonly capacity: number } {
   if (/[\r\n]/.test(from)) throw new Error('mailFrom must be a single line');
   const session: SmtpSessionOptions = { ...connectionOptions(smtpUrl), timeouts: { ...TIMEOUTS, ...options.timeouts }, ...(options.tls ? { tls: options.tls } : {}) };
   const poolSize = Math.max(1, options.poolSize ?? 4);
+  const depth = Math.max(1, options.sendsPerSession ?? 2);
   const perSession = Math.max(1, options.messagesPerSession ?? 1000);
   const idleMs = options.idleMs ?? 30_000;
   const envelopeFrom = addressOf(from);
   const messageIdDomain = envelopeFrom.split('@').pop() || 'localhost';
 
-  const idle: Array<{ session: SmtpSession; timer: NodeJS.Timeout }> = [];
+  /** Open sessions, with the sends they carry now and the sends they were given in all. */
+  interface Entry {
+    session: SmtpSession;
+    busy: number;
+    given: number;
+    idleTimer?: NodeJS.Timeout;
+  }
+  const sessions: Entry[] = [];
   const waiting: Array<() => void> = [];
-  let open = 0;
+  let opening = 0;
   let closed = false;
 
-  /** An idle session, a new one while fewer than poolSize are open, or the next one released. */
-  async function acquire(): Promise<SmtpSession> {
+  const retire = (e: Entry) => {
+    const i = sessions.indexOf(e);
+    if (i !== -1) sessions.splice(i, 1);
+    clearTimeout(e.idleTimer);
+    void e.session.quit();
+  };
+
+  /** The busiest open session with room for one more send, a new one while fewer than poolSize are open, or the next slot freed. */
+  async function acquire(): Promise<Entry> {
     for (;;) {
       if (closed) throw new Error('SMTP transport is closed');
-      const entry = idle.pop();
-      if (entry) {
-        clearTimeout(entry.timer);
-        if (entry.session.usable) return entry.session;
-        open--;
-        continue;
+      let pick: Entry | undefined;
+      for (const e of [...sessions]) {
+        if (!e.session.usable) {
+          if (e.busy === 0) retire(e);
+          continue;
+        }
+        const room = e.session.pipelining ? depth : 1;
+        if (e.busy < room && e.given < perSession && (!pick || e.busy > pick.busy)) pick = e;
       }
-      if (open < poolSize) {
-        open++;
+      if (pick) {
+        clearTimeout(pick.idleTimer);
+        pick.busy++;
+        pick.given++;
+        return pick;
+      }
+      if (sessions.length + opening < poolSize) {
+        opening++;
         try {
-          return await SmtpSession.open(session);
+          const e: Entry = { session: await SmtpSession.open(session), busy: 1, given: 1 };
+          sessions.push(e);
+          if (e.session.pipelining) waiting.shift()?.(); // its second slot is free for a waiting send
+          return e;
         } catch (err) {
-          open--;
           waiting.shift()?.();
           throw err;
+        } finally {
+          opening--;
         }
       }
       await new Promise<void>((resolve) => waiting.push(resolve));
     }
   }
 
-  function release(s: SmtpSession): void {
-    if (closed || !s.usable || s.delivered >= perSession) {
-      open--;
-      void s.quit();
-    } else {
-      const timer = setTimeout(() => {
-        const i = idle.findIndex((e) => e.session === s);
-        if (i !== -1) idle.splice(i, 1);
-        open--;
-        void s.quit();
-      }, idleMs);
-      timer.unref();
-      idle.push({ session: s, timer });
+  function release(e: Entry): void {
+    e.busy--;
+    if (e.busy === 0) {
+      if (closed || !e.session.usable || e.given >= perSession) retire(e);
+      else {
+        e.idleTimer = setTimeout(() => retire(e), idleMs);
+        e.idleTimer.unref();
+      }
     }
     waiting.shift()?.();
   }
 
   async function deliver(to: string, raw: Buffer, retried = false): Promise<void> {
-    const s = await acquire();
+    const e = await acquire();
+    const s = e.session;
     const progress = { bodySent: false };
     try {
       await s.send(envelopeFrom, to, raw, progress);
     } catch (err) {
       const refused = err instanceof SmtpError && err.responseCode !== undefined;
-      const stale = !refused && !s.usable && !progress.bodySent && s.delivered > 0;
-      release(s);
+      const stale = !refused && !s.usable && !progress.bodySent && (s.delivered > 0 || e.given > 1);
+      release(e);
       // A reused session the server had dropped: nothing of this message was accepted, so try a new session.
       if (stale && !retried) return deliver(to, raw, true);
       throw err;
     }
-    release(s);
+    release(e);
   }
 
   return {
@@ -109,14 +139,11 @@ export function createSmtpTransport(smtpUrl: string, from: string, options: Smtp
       const raw = buildMime({ from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, messageIdDomain });
       await deliver(msg.to, raw);
     },
-    /** Closes the idle sessions at once, and each busy one when its message is done; later sends fail. */
+    capacity: poolSize * depth,
+    /** Closes the idle sessions at once, and each busy one when its messages are done; later sends fail. */
     close() {
       closed = true;
-      for (const { session: s, timer } of idle.splice(0)) {
-        clearTimeout(timer);
-        open--;
-        void s.quit();
-      }
+      for (const e of [...sessions]) if (e.busy === 0) retire(e);
       for (const wake of waiting.splice(0)) wake();
     },
   };

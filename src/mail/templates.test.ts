@@ -80,6 +80,23 @@ describe('renderMail', () => {
     expect(hostile.html).not.toContain('<img');
   });
 
+  it('renders each code mail with its own code, also when its tenant, language and settings were rendered before', () => {
+    const first = renderMail('reset_code', 'sv', { ...codeParams, code: '111111' });
+    const second = renderMail('reset_code', 'sv', { ...codeParams, code: '222222' });
+    expect(second.text).toBe(first.text.replaceAll('111111', '222222'));
+    expect(second.html).toBe(first.html.replaceAll('111111', '222222'));
+    expect(`${second.text}${second.html}`).not.toContain('111111');
+    expect(second.subject).toBe(first.subject);
+    // Another tenant, language or colour is another mail, not the cached one with a new code.
+    expect(renderMail('reset_code', 'sv', { ...codeParams, tenantName: 'Fabrikam', code: '222222' }).text).toContain('Fabrikam');
+    expect(renderMail('reset_code', 'en', { ...codeParams, code: '222222' }).text).toContain('Your code is: 222222');
+    expect(renderMail('reset_code', 'sv', { ...codeParams, code: '222222', branding: { primaryColor: '#123456' } }).html).toContain('#123456');
+    // The code is cleaned and escaped as any value is.
+    const hostile = renderMail('reset_code', 'en', { ...codeParams, code: '<b>1\r\n2</b>' });
+    expect(hostile.html).toContain('&#60;b&#62;1 2&#60;/b&#62;');
+    expect(hostile.text).toContain('Your code is: <b>1 2</b>');
+  });
+
   it('refuses to render with a missing code or a non-http reset link', () => {
     expect(() => renderMail('reset_code', 'en', { tenantName: 'Contoso', minutes: 10 })).toThrow(/missing code/);
     expect(() => renderMail('password_changed', 'en', { ...changedParams, resetUrl: 'javascript:alert(1)' })).toThrow(/http/);

@@ -1,5 +1,6 @@
 // Mail templates: each template is a short list of blocks (message codes + values), rendered once to plain
 // text and once to branded HTML. Texts come from the catalogs (messages.ts) so every mail is localized.
+import { randomUUID } from 'node:crypto';
 import type { Locale } from '../i18n/locales.ts';
 import { translate } from '../i18n/translate.ts';
 import { escapeHtml, layoutHtml, safeColor, safeHttpUrl } from './html.ts';
@@ -62,7 +63,7 @@ function blocks(t: MailTemplate, p: MailParams): Block[] {
 }
 
 // Control characters (CR/LF above all) in a value could forge lines in the text body or the Subject header.
-const clean = (value: string) => value.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
+const cleanValue = (value: string) => value.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
 
 /** Fills a message's {placeholders} once, so a value that itself contains "{x}" is never expanded. */
 function fill(locale: Locale, msg: string, values: Record<string, string>, html: boolean): string {
@@ -82,13 +83,38 @@ export function renderMail(template: MailTemplate, locale: Locale, params: MailP
   for (const key of REQUIRED[template]) {
     if (params[key] === undefined || params[key] === '') throw new Error(`renderMail(${template}): missing ${key}`);
   }
+  return params.code === undefined ? renderFresh(template, locale, params) : renderWithCode(template, locale, params, params.code);
+}
+
+// A code mail differs from the last one of its tenant, language and settings only in the code: it is rendered
+// once with a marker where the code goes (a random string no tenant name can contain), and each mail is those
+// parts joined by its code. Rendering from the catalogs was about 8 % of a reset request's request-thread CPU.
+const CODE_MARK = `c${randomUUID().replace(/-/g, '')}`;
+const MAX_CACHED = 500;
+const withCode = new Map<string, { subject: string; text: string[]; html: string[] }>();
+
+function renderWithCode(template: MailTemplate, locale: Locale, params: MailParams, code: string): RenderedMail {
+  const key = JSON.stringify([template, locale, params.tenantName, params.minutes, params.time, params.ip, params.resetUrl, params.branding?.primaryColor, params.branding?.logoUrl]);
+  let parts = withCode.get(key);
+  if (!parts) {
+    const marked = renderFresh(template, locale, { ...params, code: CODE_MARK });
+    if (marked.subject.includes(CODE_MARK)) throw new Error(`renderMail(${template}): the code must not be in the subject`);
+    parts = { subject: marked.subject, text: marked.text.split(CODE_MARK), html: marked.html.split(CODE_MARK) };
+    if (withCode.size >= MAX_CACHED) withCode.clear();
+    withCode.set(key, parts);
+  }
+  const clean = cleanValue(code);
+  return { subject: parts.subject, text: parts.text.join(clean), html: parts.html.join(escapeHtml(clean)) };
+}
+
+function renderFresh(template: MailTemplate, locale: Locale, params: MailParams): RenderedMail {
   const resetUrl = params.resetUrl === undefined ? undefined : safeHttpUrl(params.resetUrl);
   if (params.resetUrl !== undefined && !resetUrl) throw new Error(`renderMail(${template}): resetUrl must be http(s)`);
-  const tenant = clean(params.tenantName);
+  const tenant = cleanValue(params.tenantName);
   const values: Record<string, string> = { tenant };
   if (params.minutes !== undefined) values.minutes = String(params.minutes);
-  if (params.time !== undefined) values.time = clean(params.time);
-  if (params.ip !== undefined) values.ip = clean(params.ip);
+  if (params.time !== undefined) values.time = cleanValue(params.time);
+  if (params.ip !== undefined) values.ip = cleanValue(params.ip);
   if (resetUrl) values.resetUrl = resetUrl;
   const color = safeColor(params.branding?.primaryColor);
   const text: string[] = [];
@@ -102,7 +128,7 @@ export function renderMail(template: MailTemplate, locale: Locale, params: MailP
       text.push(fill(locale, b.msg, values, false));
       html.push(`<p style="margin:0 0 16px;">${fill(locale, b.msg, values, true)}</p>`);
     } else if (b.kind === 'code') {
-      const code = clean(b.value);
+      const code = cleanValue(b.value);
       text.push(`${fill(locale, b.msg, values, false)} ${code}`);
       html.push(
         `<p style="margin:0 0 4px;">${fill(locale, b.msg, values, true)}</p>` +
