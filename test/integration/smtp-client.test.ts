@@ -81,6 +81,25 @@ describe('SMTP client: protocol', () => {
     }
   });
 
+  it('carries two sends at once on a pipelining session: the next commands follow the previous body in one write', async () => {
+    const wire = await scriptedServer({ pipelining: true });
+    const t = transport(`smtp://127.0.0.1:${wire.port}`, { poolSize: 1 });
+    expect(t.capacity).toBe(2);
+    await Promise.all(['alice', 'bob', 'carol'].map((n) => t.send(mail(`${n}@example.com`))));
+    expect(wire.messages).toBe(3);
+    expect(wire.connections).toBe(1);
+    const joined = wire.chunks.filter((c) => /\r\n\.\r\nMAIL FROM:<no-reply@contoso\.example>\r\nRCPT TO:<\w+@example\.com>\r\nDATA\r\n$/.test(c));
+    expect(joined).toHaveLength(2); // bob's envelope behind alice's body, carol's behind bob's
+  });
+
+  it('without PIPELINING, sends on one session take turns: nothing follows a body before its reply', async () => {
+    const wire = await scriptedServer({ pipelining: false });
+    const t = transport(`smtp://127.0.0.1:${wire.port}`, { poolSize: 1 });
+    await Promise.all(['alice', 'bob', 'carol'].map((n) => t.send(mail(`${n}@example.com`))));
+    expect(wire.messages).toBe(3);
+    expect(wire.chunks.some((c) => c.includes('MAIL FROM') && c.includes('\r\n.\r\n'))).toBe(false);
+  });
+
   it('dot-stuffs the body, so a line starting with "." arrives intact and cannot end the message early', async () => {
     const s = await server({ disabledCommands: ['STARTTLS'] });
     const t = transport(`smtp://127.0.0.1:${s.port}`);
@@ -103,6 +122,10 @@ describe('SMTP client: protocol', () => {
     await expect(t.send(mail('gone@example.com'))).rejects.toMatchObject({ responseCode: 550, message: expect.stringMatching(/RCPT TO refused: 550/) });
     await t.send(mail('alice@example.com'));
     expect(s.received.map((r) => r.to)).toEqual([['alice@example.com']]);
+    // Pipelined behind and ahead of others on the same session: only the refused one fails.
+    const outcomes = await Promise.allSettled(['bob', 'gone2', 'carol', 'dave'].map((n) => t.send(mail(`${n}@example.com`))));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(s.received.map((r) => r.to[0])).toEqual(['alice@example.com', 'bob@example.com', 'carol@example.com', 'dave@example.com']);
     expect(s.sessions()).toBe(1);
   });
 
@@ -181,7 +204,8 @@ describe('SMTP client: TLS and credentials', () => {
 
 /** A minimal SMTP server that records each read from the socket, to see what the client put in one write. */
 async function scriptedServer(opts: { pipelining: boolean; silentAfter?: 'greeting' | 'ehlo' }) {
-  const state = { port: 0, reads: [] as string[], messages: 0, connections: 0 };
+  // reads: what arrived outside a message body; chunks: every read as it arrived.
+  const state = { port: 0, reads: [] as string[], chunks: [] as string[], messages: 0, connections: 0 };
   const sockets = new Set<Socket>();
   const srv: Server = createServer((socket: Socket) => {
     state.connections++;
@@ -191,6 +215,7 @@ async function scriptedServer(opts: { pipelining: boolean; silentAfter?: 'greeti
     socket.write('220 scripted ESMTP\r\n');
     socket.on('data', (chunk: Buffer) => {
       const text = chunk.toString('latin1');
+      state.chunks.push(text);
       if (!inData) state.reads.push(text);
       if (opts.silentAfter === 'greeting') return;
       pending += text;
