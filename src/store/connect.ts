@@ -24,7 +24,8 @@ export interface Store {
   keyedDb?: Db;
   /**
    * PostgreSQL only: the same kind of connections for rate-limit counters (limits/postgres-store.ts), with
-   * synchronous_commit=off: counters are hot rows whose locks should not wait for a WAL flush.
+   * synchronous_commit=off: counters are hot rows whose locks should not wait for a WAL flush. The flow steps
+   * that only send a code commit here too (store/guarded-write.ts, `durability`).
    */
   limitsDb?: Db;
   close(): Promise<void>;
@@ -55,8 +56,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const settings = (plans: string, ...extra: string[]) => [...(prepared ? [plans] : []), ...extra].join(' ') || undefined;
     const { pool, db } = pgPool(options.databaseUrl, options.poolSize ?? 10, Client, settings(CUSTOM_PLANS));
     const keyedDb = pgPool(options.databaseUrl, 4, Client, settings(GENERIC_KEYED_PLANS)).db;
-    registerKeyedDb(db, keyedDb);
     const limitsDb = pgPool(options.databaseUrl, 4, Client, settings(GENERIC_KEYED_PLANS, '-c synchronous_commit=off')).db;
+    registerKeyedDb(db, keyedDb, limitsDb);
     return {
       db,
       kind: 'postgres',

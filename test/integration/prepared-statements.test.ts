@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/connect.ts';
 import type { Db } from '../../src/store/database.ts';
-import { keyedDbOf } from '../../src/store/keyed-db.ts';
+import { asyncCommitDbOf, keyedDbOf } from '../../src/store/keyed-db.ts';
 import { anyOf, statementNumber } from '../../src/store/prepared-client.ts';
 import { createTestStore, testDatabaseUrl, type TestStore } from '../fixtures/test-database.ts';
 
@@ -73,8 +73,9 @@ describe('the keyed and limits pools on PostgreSQL', () => {
 
   const setting = async (db: Db, name: string) => (await sql<{ v: string }>`select current_setting(${name}) as v`.execute(db)).rows[0]?.v;
 
-  it.skipIf(pgOnly)('plan once per connection without sequential scans; only the limits pool commits asynchronously', async () => {
+  it.skipIf(pgOnly)('plan once per connection without sequential scans; only the limits pool (also the async-commit pool) commits asynchronously', async () => {
     expect(keyedDbOf(t.store.db)).toBe(t.store.keyedDb);
+    expect(asyncCommitDbOf(t.store.db)).toBe(t.store.limitsDb);
     for (const db of [t.store.keyedDb!, t.store.limitsDb!]) {
       expect(await setting(db, 'plan_cache_mode')).toBe('force_generic_plan');
       expect(await setting(db, 'enable_seqscan')).toBe('off');

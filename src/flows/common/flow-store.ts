@@ -4,7 +4,7 @@ import type { Keys } from '../../security/secrets.ts';
 import { randomToken, safeEqual } from '../../security/secrets.ts';
 import type { Db } from '../../store/database.ts';
 import { findFlow, insertFlow, type FlowRow } from '../../store/queries/flows.ts';
-import { moveFlowAndWrite, type Effect } from '../../store/guarded-write.ts';
+import { moveFlowAndWrite, type Durability, type Effect } from '../../store/guarded-write.ts';
 
 export type { FlowRow };
 
@@ -65,13 +65,15 @@ export function checkCsrf(keys: Keys, flow: FlowRow, browserToken: string | unde
 
 /**
  * A compare-and-set move and the step's other writes (code, mail, audit, session…) in one statement: all of
- * them happen, or — when a parallel request moved the flow first — none (store/guarded-write.ts).
+ * them happen, or — when a parallel request moved the flow first — none (store/guarded-write.ts). `async` only
+ * for steps that do nothing but send a code (see Durability there).
  */
-export async function moveFlowWith(db: Db, flow: FlowRow, to: { state: string; data: Record<string, unknown>; userId?: string | null }, effects: readonly Effect[]): Promise<FlowRow> {
-  const next = await moveFlowAndWrite(db, { id: flow.id, from: { state: flow.state, version: flow.version }, to }, effects);
+export async function moveFlowWith(db: Db, flow: FlowRow, to: { state: string; data: Record<string, unknown>; userId?: string | null }, effects: readonly Effect[], durability: Durability = 'durable'): Promise<FlowRow> {
+  const next = await moveFlowAndWrite(db, { id: flow.id, from: { state: flow.state, version: flow.version }, to }, effects, durability);
   if (!next) throw new NyckelError('flow.conflict', 409);
   return next;
 }
 
 /** Compare-and-set move with nothing else written; a lost race is a 409 ("this step was already taken"). */
-export const moveFlow = (db: Db, flow: FlowRow, to: { state: string; data: Record<string, unknown>; userId?: string | null }): Promise<FlowRow> => moveFlowWith(db, flow, to, []);
+export const moveFlow = (db: Db, flow: FlowRow, to: { state: string; data: Record<string, unknown>; userId?: string | null }, durability: Durability = 'durable'): Promise<FlowRow> =>
+  moveFlowWith(db, flow, to, [], durability);

@@ -55,7 +55,9 @@ async function withinLimits(s: Services, tenant: Tenant, address: string, ctx: R
 /**
  * The code, its mail, the flow's move to `code_sent` and the audit rows in ONE statement (a guarded write):
  * atomic — no mail for a code that was not stored, nothing at all when a parallel request moved the flow —
- * and one database round trip, which is what a reset request costs most.
+ * and one database round trip, which is what a reset request costs most. The steps of this file commit
+ * asynchronously (store/guarded-write.ts, Durability): a crash may undo one whole, never half of one, and
+ * never one whose mail went out; the customer then asks again. "Change e-mail" stays durable: it ends a code.
  */
 async function mailCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, data: MailboxData, address: string, ctx: RequestContext, requested?: Effect): Promise<FlowRow> {
   const { code, effects } = prepareCode(s.keys, {
@@ -80,6 +82,7 @@ async function mailCode(s: Services, tenant: Tenant, flow: FlowRow, proof: Mailb
     flow,
     { state: 'code_sent', data: { ...data, email: address, codeSentAt: new Date().toISOString(), messages: [msg('info', `${proof.purpose}.code_sent`)] } },
     [...(requested ? [requested] : []), ...effects, mail, sent],
+    'async',
   );
   s.mailQueued();
   return next;
@@ -92,13 +95,13 @@ export async function sendCode(s: Services, tenant: Tenant, flow: FlowRow, proof
   const display = { emailDisplay: (input.email ?? '').slice(0, 254), ...(data.identityType === 'username' ? { username: (input.username ?? '').slice(0, 64) } : {}) };
   const invalid = !email.ok ? email.code : username && !username.ok ? username.code : undefined;
   if (invalid || !email.ok) {
-    const next = await moveFlow(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', invalid ?? 'email.invalid')] } });
+    const next = await moveFlow(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', invalid ?? 'email.invalid')] } }, 'async');
     return { flow: next, status: 400 };
   }
   // Recorded whether or not the limits allow a code; written with the step's own move either way.
   const requested = auditEffect({ tenantId: tenant.id, type: `${proof.purpose}.requested`, result: 'success', target: `email:${email.value}` }, { ip: ctx.ip, userAgent: ctx.userAgent });
   if (!(await withinLimits(s, tenant, email.value, ctx))) {
-    const next = await moveFlowWith(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', `${proof.purpose}.throttled`)] } }, [requested]);
+    const next = await moveFlowWith(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', `${proof.purpose}.throttled`)] } }, [requested], 'async');
     return { flow: next, status: 429 };
   }
   const withIdentity: MailboxData = { ...data, emailDisplay: email.display, ...(username?.ok ? { username: username.value } : {}) };
@@ -110,11 +113,11 @@ export async function resendCode(s: Services, tenant: Tenant, flow: FlowRow, pro
   const since = data.codeSentAt ? (Date.now() - Date.parse(data.codeSentAt)) / 1000 : Infinity;
   const wait = Math.ceil(s.config.codes.resendCooldownSeconds - since);
   if (wait > 0) {
-    const next = await moveFlow(s.db, flow, { state: 'code_sent', data: { ...data, messages: [msg('error', `${proof.purpose}.resend_wait`, { seconds: wait })] } });
+    const next = await moveFlow(s.db, flow, { state: 'code_sent', data: { ...data, messages: [msg('error', `${proof.purpose}.resend_wait`, { seconds: wait })] } }, 'async');
     return { flow: next, status: 429 };
   }
   if (!data.email || !(await withinLimits(s, tenant, data.email, ctx))) {
-    const next = await moveFlow(s.db, flow, { state: 'code_sent', data: { ...data, messages: [msg('error', `${proof.purpose}.throttled`)] } });
+    const next = await moveFlow(s.db, flow, { state: 'code_sent', data: { ...data, messages: [msg('error', `${proof.purpose}.throttled`)] } }, 'async');
     return { flow: next, status: 429 };
   }
   return { flow: await mailCode(s, tenant, flow, proof, data, data.email, ctx), status: 200 };
