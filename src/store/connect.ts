@@ -25,7 +25,7 @@ export interface Store {
   /**
    * PostgreSQL only: the same kind of connections for rate-limit counters (limits/postgres-store.ts), with
    * synchronous_commit=off: counters are hot rows whose locks should not wait for a WAL flush. The flow steps
-   * that only send a code commit here too (store/guarded-write.ts, `durability`).
+   * that only send a code commit here too (store/guarded-write.ts, `Durability`).
    */
   limitsDb?: Db;
   close(): Promise<void>;

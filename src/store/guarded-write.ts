@@ -183,9 +183,7 @@ export type Durability = 'durable' | 'async';
  * steps. Resolves to the moved flow, or undefined when the flow was no longer as read (nothing was written).
  */
 export function moveFlowAndWrite(db: Db, move: FlowMove, effects: readonly Effect[], durability: Durability = 'durable'): Promise<FlowRow | undefined> {
-  const run =
-    durability === 'async'
-      ? batcherFor(db, 'flow-steps-async', () => createBatcher<Step, FlowRow | undefined>({ run: (steps) => runSteps(asyncCommitDbOf(db), steps), maxBatch: 32 }))
-      : batcherFor(db, 'flow-steps', () => createBatcher<Step, FlowRow | undefined>({ run: (steps) => runSteps(keyedDbOf(db), steps), maxBatch: 32 }));
+  const [name, pool] = durability === 'async' ? ['flow-steps-async', asyncCommitDbOf] : ['flow-steps', keyedDbOf];
+  const run = batcherFor(db, name, () => createBatcher<Step, FlowRow | undefined>({ run: (steps) => runSteps(pool(db), steps), maxBatch: 32 }));
   return run({ move, effects });
 }
