@@ -2,7 +2,7 @@
 // and flow steps. On PostgreSQL that is the store's keyed pool, where each statement is planned once per
 // connection with sequential scans ruled out (store/connect.ts, store/prepared-client.ts). Its twin, the
 // async-commit pool, has the same plans but commits without waiting for the WAL flush (synchronous_commit=off):
-// rate-limit counters, and the flow steps that only send a code (see guarded-write.ts, `durability`).
+// rate-limit counters, and the flow steps that only send a code (see guarded-write.ts, `Durability`).
 import type { Db } from './database.ts';
 
 const keyedDbs = new WeakMap<Db, Db>();
