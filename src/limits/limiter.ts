@@ -7,6 +7,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { CounterRow, Db } from '../store/database.ts';
+import type { FlowRow } from '../store/queries/flows.ts';
 import { createPostgresLimitStore } from './postgres-store.ts';
 
 export type LimitResult = { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number };
@@ -47,6 +48,11 @@ export interface LimitStore {
    * counter rows read by some other statement.
    */
   checkRows?(items: ReadonlyArray<{ spec: LimitSpec; key: string }>, rows: readonly CounterRow[], now: number): LimitResult[];
+  /**
+   * Only where counters are rows of the database that holds the flows: `consume`, and read the flow `flowId`
+   * in the same statement (one round trip where there would be two; flows/common/flow-store.ts).
+   */
+  consumeReadingFlow?(items: ReadonlyArray<{ spec: LimitSpec; key: string; points: number }>, flowId: string): Promise<{ results: LimitResult[]; flow: FlowRow | undefined }>;
 }
 
 export interface LimitBackend {

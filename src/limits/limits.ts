@@ -3,6 +3,7 @@
 import type { Config } from '../config/schema.ts';
 import { createLimitStore, createLimiter, storedKey, type LimitBackend, type LimitCharge, type Limiter, type LimitResult } from './limiter.ts';
 import type { CounterRow } from '../store/database.ts';
+import type { FlowRow } from '../store/queries/flows.ts';
 
 export interface Limits {
   /** Reset requests (send code) per client IP. */
@@ -31,13 +32,16 @@ export interface Limits {
   inDatabase?: {
     storedKey(limiter: Limiter, key: string): string;
     check(charges: readonly LimitCharge[], rows: readonly CounterRow[], now: number): LimitResult[];
+    /** consumeAll, and the flow `flowId` read in the same statement (flows/common/flow-store.ts). */
+    consumeAllReadingFlow(charges: readonly LimitCharge[], flowId: string): Promise<{ results: LimitResult[]; flow: FlowRow | undefined }>;
   };
 }
 
 export function createLimits(config: Config, backend: LimitBackend): Limits {
   const l = config.limits;
   const store = createLimitStore(backend);
-  const checkRows = store.checkRows;
+  const { checkRows, consumeReadingFlow } = store;
+  const spends = (charges: readonly LimitCharge[]) => charges.map(([limiter, key]) => ({ spec: limiter.spec, key, points: 1 }));
   return {
     resetRequestsPerIp: createLimiter({ name: 'reset-ip', points: l.resetRequestsPerIp, durationSeconds: 600 }, store),
     codesPerAddress: createLimiter({ name: 'codes-addr', points: l.codesPerAddressPerHour, durationSeconds: 3600 }, store),
@@ -46,13 +50,14 @@ export function createLimits(config: Config, backend: LimitBackend): Limits {
     signInLockoutsPerAccount: createLimiter({ name: 'signin-locks-acct', points: 1_000_000, durationSeconds: 86_400 }, store),
     lockoutSeconds: (n) => Math.min(l.signInLockoutMaxSeconds, l.signInLockoutSeconds * 2 ** Math.min(Math.max(n - 1, 0), 20)),
     signInFailuresPerIp: createLimiter({ name: 'signin-fail-ip', points: l.signInFailuresPerIp, durationSeconds: 900, blockSeconds: 300 }, store),
-    consumeAll: (charges) => store.consume(charges.map(([limiter, key]) => ({ spec: limiter.spec, key, points: 1 }))),
+    consumeAll: (charges) => store.consume(spends(charges)),
     checkAll: (charges) => store.check(charges.map(([limiter, key]) => ({ spec: limiter.spec, key }))),
-    ...(checkRows
+    ...(checkRows && consumeReadingFlow
       ? {
           inDatabase: {
             storedKey: (limiter, key) => storedKey(limiter.spec, key),
             check: (charges, rows, now) => checkRows(charges.map(([limiter, key]) => ({ spec: limiter.spec, key })), rows, now),
+            consumeAllReadingFlow: (charges, flowId) => consumeReadingFlow(spends(charges), flowId),
           },
         }
       : {}),

@@ -15,18 +15,27 @@ import type { CounterRow, Db } from '../store/database.ts';
 import { createBatcher } from '../store/batcher.ts';
 import { refusedAfter, storedKey, type LimitResult, type LimitSpec, type LimitStore } from './limiter.ts';
 import { anyOf } from '../store/prepared-client.ts';
+import type { FlowRow } from '../store/queries/flows.ts';
 
 const NEVER = sql<number>`9223372036854775807::bigint`;
 
 type Item = { spec: LimitSpec; key: string; points: number };
+/** One request's spends, and the flow it reads with them (consumeReadingFlow). */
+type Spend = { items: Item[]; flowId?: string };
+type Spent = { results: LimitResult[]; flow?: FlowRow | undefined };
 
 /**
  * Spends the items of many concurrent requests in one statement: points are added up per counter (an upsert
  * may touch a row once), one CTE per limit. Each request's result is then its own place in that sum: the
  * count after its points, as if the requests had run one after another in batch order.
+ *
+ * Requests that name a flow read it in the same statement: the counters' rows and the flows' rows come back
+ * side by side (a full join on false keeps each row's own columns and nulls the other's).
  */
-async function consumeBatch(db: Db, batch: Item[][]): Promise<LimitResult[][]> {
+async function consumeBatch(db: Db, spends: Spend[]): Promise<Spent[]> {
   const now = Date.now();
+  const batch = spends.map((s) => s.items);
+  const flowIds = [...new Set(spends.flatMap((s) => (s.flowId === undefined ? [] : [s.flowId])))];
   const totals = new Map<string, { spec: LimitSpec; points: number }>();
   for (const items of batch) {
     for (const { spec, key, points } of items) {
@@ -58,11 +67,23 @@ async function consumeBatch(db: Db, batch: Item[][]): Promise<LimitResult[][]> {
       returning key, points, expire)`;
   });
   const selects = groups.map((_, i) => sql`select * from ${sql.raw(`k${i}`)}`);
-  const { rows } = await sql<CounterRow>`with ${sql.join(ctes)} ${sql.join(selects, sql` union all `)}`.execute(db);
-  const after = new Map(rows.map((r) => [r.key, r]));
+  const counters = sql.join(selects, sql` union all `);
+  // Rows of the joined statement carry either a counter's columns or a flow's (the other's are null).
+  type Joined = CounterRow | (FlowRow & { key: null });
+  const { rows } =
+    flowIds.length === 0
+      ? await sql<Joined>`with ${sql.join(ctes)} ${counters}`.execute(db)
+      : await sql<Joined>`with ${sql.join(ctes)}, c as (${counters})
+          select * from c full join (select * from flows where id = ${anyOf(flowIds, 'text')}) f on false`.execute(db);
+  const after = new Map<string, CounterRow>();
+  const flows = new Map<string, FlowRow>();
+  for (const row of rows) {
+    if (row.key !== null) after.set(row.key, { key: row.key, points: row.points, expire: row.expire });
+    else flows.set(row.id, flowOf(row));
+  }
   // Walk the batch in order: each request sees the count up to and including its own points.
   const running = new Map<string, number>();
-  return batch.map((items) =>
+  const results = batch.map((items) =>
     items.map(({ spec, key, points }): LimitResult => {
       const k = storedKey(spec, key);
       const row = after.get(k);
@@ -74,6 +95,13 @@ async function consumeBatch(db: Db, batch: Item[][]): Promise<LimitResult[][]> {
       return { ok: true, remaining: spec.points - count };
     }),
   );
+  return spends.map((s, i) => (s.flowId === undefined ? { results: results[i]! } : { results: results[i]!, flow: flows.get(s.flowId) }));
+}
+
+/** A flow's own columns from a row of the joined statement. */
+function flowOf(row: FlowRow & { key: null; points?: unknown; expire?: unknown }): FlowRow {
+  const { key: _k, points: _p, expire: _e, ...flow } = row;
+  return flow;
 }
 
 /**
@@ -100,10 +128,14 @@ async function checkBatch(db: Db, batch: Array<Array<{ spec: LimitSpec; key: str
 
 export function createPostgresLimitStore(db: Db): LimitStore {
   // Concurrent requests' spends and checks are coalesced into one statement each (store/batcher.ts).
-  const consume = createBatcher<Item[], LimitResult[]>({ run: (batch) => consumeBatch(db, batch) });
+  const consume = createBatcher<Spend, Spent>({ run: (batch) => consumeBatch(db, batch) });
   const check = createBatcher<Array<{ spec: LimitSpec; key: string }>, LimitResult[]>({ run: (batch) => checkBatch(db, batch) });
   return {
-    consume: async (items) => (items.length === 0 ? [] : consume([...items])),
+    consume: async (items) => (items.length === 0 ? [] : (await consume({ items: [...items] })).results),
+    async consumeReadingFlow(items, flowId) {
+      const { results, flow } = await consume({ items: [...items], flowId });
+      return { results, flow };
+    },
     check: async (items) => (items.length === 0 ? [] : check([...items])),
     checkRows: checkFromRows,
 

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { createTestStore, type TestStore } from '../fixtures/test-database.ts';
 import { createPostgresLimitStore, sweepExpiredLimits } from '../../src/limits/postgres-store.ts';
 import { storedKey, type LimitSpec, type LimitStore } from '../../src/limits/limiter.ts';
+import { findFlow, insertFlow } from '../../src/store/queries/flows.ts';
 
 describe('rate limits in PostgreSQL', () => {
   let t: TestStore;
@@ -106,5 +107,52 @@ describe('rate limits in PostgreSQL', () => {
     const spec: LimitSpec = { name: 'test-parallel', points: 10, durationSeconds: 60 };
     const results = await Promise.all(Array.from({ length: 25 }, () => store.consume([{ spec, key: 'p', points: 1 }])));
     expect(results.filter(([r]) => r?.ok)).toHaveLength(10);
+  });
+
+  // flows/common/flow-store.ts (loadFlowSpending): "Send verification code" spends its limits in the statement
+  // that reads its flow. The flow must come back exactly as a lookup of its own reads it.
+  describe('spending while reading a flow', () => {
+    const spec: LimitSpec = { name: 'test-with-flow', points: 3, durationSeconds: 60 };
+    const newFlow = (id: string) =>
+      insertFlow(t.store.db, { id, tenant_id: '00000000-0000-4000-8000-000000000001', kind: 'password_reset', state: 'identify', csrf_hash: 'h', browser: false, data: { locale: 'sv', n: [1, { x: 'y' }] }, expires_at: new Date(Date.now() + 60_000) });
+
+    it('answers the flow as findFlow does, and the spends as consume does', async () => {
+      await newFlow('flow-read-with-spend-1');
+      const read = await store.consumeReadingFlow!([{ spec, key: 'with-flow', points: 1 }, { spec: window, key: 'with-flow', points: 2 }], 'flow-read-with-spend-1');
+      expect(read.flow).toEqual(await findFlow(t.store.db, 'flow-read-with-spend-1'));
+      expect(read.flow?.expires_at).toBeInstanceOf(Date);
+      expect(read.results).toEqual([{ ok: true, remaining: 2 }, { ok: true, remaining: 1 }]);
+      expect(await store.check([{ spec, key: 'with-flow' }])).toEqual([{ ok: true, remaining: 2 }]);
+    });
+
+    it('spends for a flow id that names no flow, and answers no flow', async () => {
+      const read = await store.consumeReadingFlow!([{ spec, key: 'no-flow', points: 1 }], 'no-such-flow-0000000');
+      expect(read).toEqual({ results: [{ ok: true, remaining: 2 }], flow: undefined });
+      expect(await store.check([{ spec, key: 'no-flow' }])).toEqual([{ ok: true, remaining: 2 }]);
+    });
+
+    it('keeps each request its own flow and its own place in the count when requests are coalesced', async () => {
+      await newFlow('flow-read-with-spend-2');
+      await newFlow('flow-read-with-spend-3');
+      // Started in one turn, so they share one statement (store/batcher.ts): plain spends among them too.
+      const [a, b, c, d, e] = await Promise.all([
+        store.consumeReadingFlow!([{ spec, key: 'together', points: 1 }], 'flow-read-with-spend-2'),
+        store.consume([{ spec, key: 'together', points: 1 }]),
+        store.consumeReadingFlow!([{ spec, key: 'together', points: 1 }], 'flow-read-with-spend-3'),
+        store.consumeReadingFlow!([{ spec, key: 'together', points: 1 }], 'flow-read-with-spend-2'),
+        store.consumeReadingFlow!([{ spec, key: 'elsewhere', points: 1 }], 'no-such-flow-0000000'),
+      ]);
+      expect(a.flow?.id).toBe('flow-read-with-spend-2');
+      expect(c.flow?.id).toBe('flow-read-with-spend-3');
+      expect(d.flow?.id).toBe('flow-read-with-spend-2');
+      expect(e.flow).toBeUndefined();
+      expect([a.results[0], b[0], c.results[0]]).toEqual([
+        { ok: true, remaining: 2 },
+        { ok: true, remaining: 1 },
+        { ok: true, remaining: 0 },
+      ]);
+      expect(d.results[0]?.ok).toBe(false);
+      expect(e.results).toEqual([{ ok: true, remaining: 2 }]);
+    });
   });
 });

@@ -14,7 +14,8 @@ import { policyPath, resolvePolicy, type PolicyContext } from '../../http/policy
 import { requestContext } from '../../http/request-context.ts';
 import { negotiateLocale } from '../../i18n/negotiate.ts';
 import type { UiMessage } from './ui.ts';
-import { checkCsrf, createFlow, loadFlow, type FlowRow } from './flow-store.ts';
+import { checkCsrf, createFlow, loadFlow, loadFlowSpending, type FlowRow } from './flow-store.ts';
+import type { LimitCharge, LimitResult } from '../../limits/limiter.ts';
 import { afterSubmit, readFlowQuery, sendFlow, withCsrfNode } from './flow-http.ts';
 import type { StepResult } from './step.ts';
 import type { FlowJson } from '../password-reset/flow.ts';
@@ -29,7 +30,12 @@ export interface FlowRouteSpec<Body extends { csrf_token?: string | undefined }>
   submission: z.ZodType<Body>;
   initialData(ctx: PolicyContext, locale: string, interaction?: string): object;
   toJson(flow: FlowRow, action: string, extra?: UiMessage[]): FlowJson;
-  submit(s: Services, tenant: Tenant, flow: FlowRow, body: Body, ctx: RequestContext): Promise<StepResult>;
+  /**
+   * Limits a submission spends whose keys the body alone tells (the address of "Send verification code"): they
+   * are spent as the flow is read (flow-store.ts, loadFlowSpending) and their results handed to `submit`.
+   */
+  chargesBeforeRead?(s: Services, tenantId: string, body: Body, ctx: RequestContext): LimitCharge[] | undefined;
+  submit(s: Services, tenant: Tenant, flow: FlowRow, body: Body, ctx: RequestContext, spent?: LimitResult[]): Promise<StepResult>;
   /** When a step signs the customer in, go straight on to `returnTo` (sign-up) instead of showing the page. */
   continueWhenSignedIn?: boolean;
 }
@@ -67,11 +73,13 @@ export function registerFlowRoutes<Body extends { csrf_token?: string | undefine
   app.post(path, async (req, reply) => {
     const { flow: flowId } = readFlowQuery(req);
     const ctx = await resolvePolicy(s.db, req.params);
-    const flow = await loadFlow(s.db, flowId, ctx.tenant.id, spec.kind);
     const body = parse(spec.submission, req.body);
+    const rctx = requestContext(req);
+    const charges = spec.chargesBeforeRead?.(s, ctx.tenant.id, body, rctx);
+    const { flow, spent } = charges ? await loadFlowSpending(s, flowId, ctx.tenant.id, spec.kind, charges) : { flow: await loadFlow(s.db, flowId, ctx.tenant.id, spec.kind), spent: undefined };
     const headerToken = req.headers['x-csrf-token'];
     checkCsrf(s.keys, flow, readCookie(req, csrfCookieName(cookies)), body.csrf_token ?? (typeof headerToken === 'string' ? headerToken : undefined));
-    const result = await spec.submit(s, ctx.tenant, flow, body, requestContext(req));
+    const result = await spec.submit(s, ctx.tenant, flow, body, rctx, spent);
     if (result.sessionToken) {
       // API flows (native apps) get the session token in the body; they have no cookie jar to trust.
       if (!flow.browser) return reply.send({ id: flow.id, type: spec.kind, state: result.flow.state, user_id: result.flow.user_id, session_token: result.sessionToken });

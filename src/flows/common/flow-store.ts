@@ -4,6 +4,8 @@ import type { Keys } from '../../security/secrets.ts';
 import { randomToken, safeEqual } from '../../security/secrets.ts';
 import type { Db } from '../../store/database.ts';
 import { findFlow, insertFlow, type FlowRow } from '../../store/queries/flows.ts';
+import type { LimitCharge, LimitResult } from '../../limits/limiter.ts';
+import type { Services } from '../../services.ts';
 import { moveFlowAndWrite, type Durability, type Effect } from '../../store/guarded-write.ts';
 
 export type { FlowRow };
@@ -34,6 +36,23 @@ export async function createFlow(db: Db, keys: Keys, input: NewFlow): Promise<Fl
 /** Loads a live flow of the given kind for the tenant; an expired or foreign flow is `flow.expired`/`flow.not_found`. */
 export async function loadFlow(db: Db, id: unknown, tenantId: string, kind: string): Promise<FlowRow> {
   return liveFlow(await findFlow(db, flowIdOf(id)), tenantId, kind);
+}
+
+/**
+ * loadFlow, with `charges` spent as the flow is read: the limits of a step whose keys are known from the request
+ * alone (the address of "Send verification code"). Where counters live in the same PostgreSQL, the spend and the
+ * read are one statement (one round trip instead of two on the hottest path of a reset); elsewhere they run side
+ * by side. The charges are spent whatever the flow turns out to be: a request with a dead or foreign flow is
+ * counted like any other (nothing is refunded), so such requests cannot be used to probe without limit.
+ */
+export async function loadFlowSpending(s: Services, id: unknown, tenantId: string, kind: string, charges: readonly LimitCharge[]): Promise<{ flow: FlowRow; spent: LimitResult[] }> {
+  const flowId = flowIdOf(id);
+  if (charges.length === 0) return { flow: await loadFlow(s.db, flowId, tenantId, kind), spent: [] };
+  const inDb = s.limits.inDatabase;
+  const { flow, results } = inDb
+    ? await inDb.consumeAllReadingFlow(charges, flowId)
+    : await Promise.all([findFlow(s.db, flowId), s.limits.consumeAll(charges)]).then(([flow, results]) => ({ flow, results }));
+  return { flow: liveFlow(flow, tenantId, kind), spent: results };
 }
 
 /** A flow id as a client sent it, if it has the shape of one (else `flow.not_found`: no lookup needed). */

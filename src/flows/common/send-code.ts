@@ -13,6 +13,7 @@ import type { Effect } from '../../store/guarded-write.ts';
 import { isLocale } from '../../i18n/locales.ts';
 import { invalidateCodesOfFlow } from '../../store/queries/verification-codes.ts';
 import type { RequestContext, Services } from '../../services.ts';
+import type { LimitCharge, LimitResult } from '../../limits/limiter.ts';
 import { msg, type UiMessage } from './ui.ts';
 import { moveFlow, moveFlowWith, type FlowRow } from './flow-store.ts';
 import type { StepResult } from './step.ts';
@@ -42,13 +43,25 @@ const mailboxData = (flow: FlowRow) => flow.data as unknown as MailboxData;
 /**
  * Both limits are spent for every request in the same order, so throttling looks the same for any address.
  * They are shared by reset and sign-up: alternating flows does not raise what one IP or address can be sent.
- * One step (one statement on PostgreSQL).
  */
-async function withinLimits(s: Services, tenant: Tenant, address: string, ctx: RequestContext): Promise<boolean> {
-  const results = await s.limits.consumeAll([
-    [s.limits.resetRequestsPerIp, `${tenant.id}:${ctx.ip}`],
-    [s.limits.codesPerAddress, `${tenant.id}:${address}`],
-  ]);
+const codeCharges = (s: Services, tenantId: string, address: string, ctx: RequestContext): LimitCharge[] => [
+  [s.limits.resetRequestsPerIp, `${tenantId}:${ctx.ip}`],
+  [s.limits.codesPerAddress, `${tenantId}:${address}`],
+];
+
+/**
+ * What "Send verification code" will spend, known before its flow is read: the routes spend it as they read
+ * the flow (flow-store.ts, loadFlowSpending), and hand the results to sendCode. Undefined when the address is
+ * not well-formed (nothing is spent: the step only answers email.invalid).
+ */
+export function sendCodeCharges(s: Services, tenantId: string, email: string | undefined, ctx: RequestContext): LimitCharge[] | undefined {
+  const canonical = canonicaliseEmail(email ?? '');
+  return canonical.ok ? codeCharges(s, tenantId, canonical.value, ctx) : undefined;
+}
+
+/** One step (one statement on PostgreSQL); `spent`: the results when the routes spent them already. */
+async function withinLimits(s: Services, tenant: Tenant, address: string, ctx: RequestContext, spent?: readonly LimitResult[]): Promise<boolean> {
+  const results = spent && spent.length > 0 ? spent : await s.limits.consumeAll(codeCharges(s, tenant.id, address, ctx));
   return results.every((r) => r.ok);
 }
 
@@ -88,7 +101,8 @@ async function mailCode(s: Services, tenant: Tenant, flow: FlowRow, proof: Mailb
   return next;
 }
 
-export async function sendCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, input: { email?: string; username?: string }, ctx: RequestContext): Promise<StepResult> {
+/** `spent`: what the routes spent for `sendCodeCharges` of this input as they read the flow. */
+export async function sendCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, input: { email?: string; username?: string }, ctx: RequestContext, spent?: readonly LimitResult[]): Promise<StepResult> {
   const data = mailboxData(flow);
   const email = canonicaliseEmail(input.email ?? '');
   const username = data.identityType === 'username' ? canonicaliseUsername(input.username ?? '') : undefined;
@@ -100,7 +114,7 @@ export async function sendCode(s: Services, tenant: Tenant, flow: FlowRow, proof
   }
   // Recorded whether or not the limits allow a code; written with the step's own move either way.
   const requested = auditEffect({ tenantId: tenant.id, type: `${proof.purpose}.requested`, result: 'success', target: `email:${email.value}` }, { ip: ctx.ip, userAgent: ctx.userAgent });
-  if (!(await withinLimits(s, tenant, email.value, ctx))) {
+  if (!(await withinLimits(s, tenant, email.value, ctx, spent))) {
     const next = await moveFlowWith(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', `${proof.purpose}.throttled`)] } }, [requested], 'async');
     return { flow: next, status: 429 };
   }

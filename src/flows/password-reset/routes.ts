@@ -10,6 +10,7 @@ import { field, passwordField } from '../../http/validate.ts';
 import { interactionCompletePath, policyPath, type PolicyContext } from '../../http/policy-context.ts';
 import { RESET_KIND, resetFlowJson, type ResetData } from './flow.ts';
 import { submitReset } from './handler.ts';
+import { sendCodeCharges } from '../common/send-code.ts';
 
 const submission = z
   .object({
@@ -51,6 +52,7 @@ export function registerPasswordResetRoutes(app: FastifyInstance, s: Services, c
     submission,
     initialData,
     toJson: resetFlowJson,
+    chargesBeforeRead: (s, tenantId, body, ctx) => (body.action === 'send_code' ? sendCodeCharges(s, tenantId, body.email, ctx) : undefined),
     submit: submitReset,
   });
 }

@@ -6,6 +6,7 @@ import type { RequestContext, Services } from '../../services.ts';
 import type { FlowRow } from '../common/flow-store.ts';
 import type { StepResult } from '../common/step.ts';
 import { changeEmail, resendCode, sendCode } from '../common/send-code.ts';
+import type { LimitResult } from '../../limits/limiter.ts';
 import { allowedActions, isSignUpState, type SignUpAction } from './states.ts';
 import { SIGN_UP_PROOF } from './flow.ts';
 import { verifyCodeStep } from './verify-code.ts';
@@ -13,12 +14,13 @@ import { createAccount, type AccountInput } from './create-account.ts';
 
 export type SignUpInput = AccountInput & { action: SignUpAction; email?: string; username?: string; code?: string };
 
-export async function submitSignUp(s: Services, tenant: Tenant, flow: FlowRow, input: SignUpInput, ctx: RequestContext): Promise<StepResult> {
+/** `spent`: the results of `sendCodeCharges`, when the routes spent them as they read the flow. */
+export async function submitSignUp(s: Services, tenant: Tenant, flow: FlowRow, input: SignUpInput, ctx: RequestContext, spent?: LimitResult[]): Promise<StepResult> {
   if (!isSignUpState(flow.state)) throw new NyckelError('flow.not_found', 404);
   if (!allowedActions(flow.state).includes(input.action)) throw new NyckelError('flow.action_not_allowed', 409);
   switch (input.action) {
     case 'send_code':
-      return sendCode(s, tenant, flow, SIGN_UP_PROOF, input, ctx);
+      return sendCode(s, tenant, flow, SIGN_UP_PROOF, input, ctx, spent);
     case 'resend_code':
       return resendCode(s, tenant, flow, SIGN_UP_PROOF, ctx);
     case 'change_email':

@@ -11,6 +11,7 @@ import { interactionCompletePath, policyPath, type PolicyContext } from '../../h
 import { SIGN_UP_KIND, signUpFlowJson, type SignUpData } from './flow.ts';
 import { SIGN_UP_ACTIONS } from './states.ts';
 import { submitSignUp } from './handler.ts';
+import { sendCodeCharges } from '../common/send-code.ts';
 
 // Names end up in tokens and on other people's screens: no bidi overrides or line separators to spoof them.
 const nameField = (max: number) => field(max).refine((v) => !/[\u202a-\u202e\u2066-\u2069\u2028\u2029]/.test(v), 'format characters');
@@ -58,6 +59,7 @@ export function registerSignUpRoutes(app: FastifyInstance, s: Services, cookies:
     submission,
     initialData,
     toJson: signUpFlowJson,
+    chargesBeforeRead: (s, tenantId, body, ctx) => (body.action === 'send_code' ? sendCodeCharges(s, tenantId, body.email, ctx) : undefined),
     submit: submitSignUp,
     continueWhenSignedIn: true,
   });
