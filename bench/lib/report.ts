@@ -24,7 +24,8 @@ export interface Results {
   rawArgon2: { atLoadConcurrency: RawRate; brackets: RawRate[]; atCores: RawRate };
   /** The slices pooled; ratioToRaw is the median of the slices' bracketed ratios (lib/slices.ts). */
   signIn: RunSummary & { cpu: Cpu; slices: Array<{ rps: number; ok: number; failed: number; ratio: number }>; ratioToRaw: number; ratioToBestRaw: number };
-  reset: Array<RunSummary & { kind: string; cpu: Cpu }>;
+  /** One entry per kind and concurrency: its runs pooled (rps of each run in `parts`). */
+  reset: Array<RunSummary & { kind: string; cpu: Cpu; parts: number[] }>;
   probe: ProbeResult & { cpu: Cpu };
   mail: { expected: number; delivered: number; withCode: number; smtpSessions: number; backlogAtEnd: number; deliveryPerSecond?: number };
   peakRssMiB: number | undefined;
@@ -121,12 +122,13 @@ export function printReport(r: Results): boolean {
   if (main !== undefined && all !== undefined) out.push(`  server CPU ms per sign-in: request thread ${f(main, 2)}, other threads (argon2 pool, GC, mail) ${f(all - main, 2)}`);
   out.push('');
 
-  const resetRows = [['Reset request (send code)', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'ok', 'failed', 'server ms/req', 'pg ms/req', 'cores busy']];
+  const resetRows = [['Reset request (send code)', 'conns', 'req/s', 'runs', 'p50 ms', 'p99 ms', 'ok', 'failed', 'server ms/req', 'pg ms/req', 'cores busy']];
   for (const x of r.reset) {
     resetRows.push([
       `${x.kind} addresses`,
       String(x.connections),
       f(x.rps),
+      x.parts.map((p) => f(p)).join(' / '),
       f(x.latencyMs.p50, 1),
       f(x.latencyMs.p99, 1),
       String(x.ok),

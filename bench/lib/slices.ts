@@ -36,12 +36,13 @@ export function pooledRaw(raws: readonly RawRate[]): RawRate {
 }
 
 /**
- * The slices as one run: requests, successes and time added up (rps = all requests over all time); latency
- * p50/p90/mean are the means of the slices', p99 and max the worst slice's. CPU ms and step time add up.
+ * Runs of one kind as one run (the sign-in slices; the reset runs of one kind and concurrency): requests,
+ * successes and time added up (rps = all requests over all time); latency p50/p90/mean are the means of the
+ * runs', p99 and max the worst run's. CPU ms and step time add up.
  */
-export function pooledSlices(slices: readonly SignInSlice[]): RunSummary & { cpu: CpuUse } {
+export function pooledRuns(slices: ReadonlyArray<{ run: RunSummary; cpu: CpuUse }>): RunSummary & { cpu: CpuUse } {
   const first = slices[0];
-  if (!first) throw new Error('no sign-in slices');
+  if (!first) throw new Error('no runs to pool');
   const runs = slices.map((s) => s.run);
   const sum = (pick: (r: RunSummary) => number) => runs.reduce((a, r) => a + pick(r), 0);
   const mean = (pick: (r: RunSummary) => number) => sum(pick) / runs.length;
@@ -67,3 +68,5 @@ export function pooledSlices(slices: readonly SignInSlice[]): RunSummary & { cpu
     cpu: { cores, ms, wallMs },
   };
 }
+
+export const pooledSlices = (slices: readonly SignInSlice[]) => pooledRuns(slices);
