@@ -14,7 +14,7 @@ import { createBenchDatabase, seed, type BenchDatabase } from './lib/database.ts
 import { rawVerifyRate, type RawRate } from './lib/argon2-raw.ts';
 import { bracketedRatios, median, pooledRaw, pooledRuns, pooledSlices, type SignInSlice } from './lib/slices.ts';
 import { startServer, tail, type ServerProcess } from './lib/server.ts';
-import { cpuDiff, cpuSnapshot, postgresPids, type CpuUse } from './lib/proc.ts';
+import { cpuDiff, cpuSnapshot, postgresPids, walPosition, type CpuUse } from './lib/proc.ts';
 import { runProbe } from './lib/probe.ts';
 import { PASSWORD, type AddressKind } from './lib/shape.ts';
 import type { RunSummary } from './children/load.ts';
@@ -107,13 +107,15 @@ async function main(): Promise<void> {
   // CPU per process group during a measured step (PostgreSQL: this run's backends and the shared background
   // processes), and `other`: whatever else kept the machine busy meanwhile.
   const pgPids = async () => (adminUrl && db.name ? postgresPids(adminUrl, db.name) : []);
-  async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; cpu: CpuUse }> {
+  async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; cpu: CpuUse; walBytes?: number }> {
     // serverMainThread: the server's request thread(s) alone; the rest of `server` is argon2, GC and mail threads.
     const groups = { server: server.pids(), serverMainThread: server.pids().map((p) => `${p}/task/${p}`), load: [load.pid], smtpSink: [sink.pid], ...(adminUrl ? { postgres: await pgPids() } : {}) };
+    const wal0 = adminUrl ? await walPosition(adminUrl) : undefined;
     const a = cpuSnapshot(groups);
     const result = await fn();
+    const wal1 = adminUrl ? await walPosition(adminUrl) : undefined;
     const after = { ...groups, ...(adminUrl ? { postgres: [...new Set([...(groups.postgres ?? []), ...(await pgPids())])] } : {}) };
-    return { result, cpu: cpuDiff(a, cpuSnapshot(after)) };
+    return { result, cpu: cpuDiff(a, cpuSnapshot(after)), ...(wal0 !== undefined && wal1 !== undefined ? { walBytes: Number(wal1 - wal0) } : {}) };
   }
 
   // Step 6, reset requests (send code), defined here for BENCH_ONLY=reset: a warm-up (also sizes the flow pools),
@@ -135,7 +137,7 @@ async function main(): Promise<void> {
     const runs: Results['reset'] = [];
     let at = 0;
     for (const connections of settings.resetConnections) {
-      const parts: Record<'existing' | 'unknown', Array<{ run: RunSummary; cpu: CpuUse }>> = { existing: [], unknown: [] };
+      const parts: Record<'existing' | 'unknown', Array<{ run: RunSummary; cpu: CpuUse; walBytes?: number }>> = { existing: [], unknown: [] };
       for (const kind of ['existing', 'unknown', 'unknown', 'existing'] as const) {
         // One request per fresh flow; the pool is sized so the run lasts about half of `seconds` at the best rate so far.
         const count = Math.max(connections * 10, Math.round((estimate * settings.seconds) / 2));
@@ -144,16 +146,18 @@ async function main(): Promise<void> {
         at += run.result.requests;
         mails += run.result.ok;
         estimate = Math.max(estimate, run.result.rps);
-        parts[kind].push({ run: run.result, cpu: run.cpu });
+        parts[kind].push({ run: run.result, cpu: run.cpu, ...(run.walBytes !== undefined ? { walBytes: run.walBytes } : {}) });
         const each = Object.entries(run.cpu.ms).map(([k, v]) => `${k} ${(v / run.result.requests).toFixed(3)}`).join(', ');
+        const wal = run.walBytes !== undefined ? `; WAL ${Math.round(run.walBytes / run.result.requests)} bytes per request` : '';
         log(
           `reset ${kind} @${connections} (${parts[kind].length} of 2): ${run.result.rps.toFixed(0)} req/s over ${run.result.seconds.toFixed(1)} s, p50 ${run.result.latencyMs.p50} ms, ` +
-            `p99 ${run.result.latencyMs.p99} ms (${run.result.ok} ok, ${run.result.failed} failed); CPU ms per request: ${each}`,
+            `p99 ${run.result.latencyMs.p99} ms (${run.result.ok} ok, ${run.result.failed} failed); CPU ms per request: ${each}${wal}`,
         );
       }
       for (const kind of ['existing', 'unknown'] as const) {
         const pooled = pooledRuns(parts[kind]);
-        runs.push({ ...pooled, kind, parts: parts[kind].map((p) => p.run.rps) });
+        const wal = parts[kind].every((p) => p.walBytes !== undefined) ? { walBytesPerRequest: parts[kind].reduce((a, p) => a + p.walBytes!, 0) / pooled.requests } : {};
+        runs.push({ ...pooled, kind, parts: parts[kind].map((p) => p.run.rps), ...wal });
         log(`reset ${kind} @${connections}: ${pooled.rps.toFixed(0)} req/s (runs ${parts[kind].map((p) => p.run.rps.toFixed(0)).join(' and ')})`);
       }
     }

@@ -81,6 +81,23 @@ export async function postgresPids(adminUrl: string, database: string): Promise<
   }
 }
 
+/**
+ * PostgreSQL's current WAL position in bytes (the whole server's WAL, as the background processes are). WAL
+ * bytes per request do not depend on how fast the machine happens to be: a change that writes less shows as
+ * less here even where the noise of a shared VM hides it in requests per second.
+ */
+export async function walPosition(adminUrl: string): Promise<bigint> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
+    const [hi, lo] = (rows[0]?.lsn ?? '0/0').split('/');
+    return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
+  } finally {
+    await client.end();
+  }
+}
+
 export interface CpuSnapshot {
   at: number;
   machine: number | undefined;

@@ -25,7 +25,7 @@ export interface Results {
   /** The slices pooled; ratioToRaw is the median of the slices' bracketed ratios (lib/slices.ts). */
   signIn: RunSummary & { cpu: Cpu; slices: Array<{ rps: number; ok: number; failed: number; ratio: number }>; ratioToRaw: number; ratioToBestRaw: number };
   /** One entry per kind and concurrency: its runs pooled (rps of each run in `parts`). */
-  reset: Array<RunSummary & { kind: string; cpu: Cpu; parts: number[] }>;
+  reset: Array<RunSummary & { kind: string; cpu: Cpu; parts: number[]; walBytesPerRequest?: number }>;
   probe: ProbeResult & { cpu: Cpu };
   mail: { expected: number; delivered: number; withCode: number; smtpSessions: number; backlogAtEnd: number; deliveryPerSecond?: number };
   peakRssMiB: number | undefined;
@@ -122,7 +122,7 @@ export function printReport(r: Results): boolean {
   if (main !== undefined && all !== undefined) out.push(`  server CPU ms per sign-in: request thread ${f(main, 2)}, other threads (argon2 pool, GC, mail) ${f(all - main, 2)}`);
   out.push('');
 
-  const resetRows = [['Reset request (send code)', 'conns', 'req/s', 'runs', 'p50 ms', 'p99 ms', 'ok', 'failed', 'server ms/req', 'pg ms/req', 'cores busy']];
+  const resetRows = [['Reset request (send code)', 'conns', 'req/s', 'runs', 'p50 ms', 'p99 ms', 'ok', 'failed', 'server ms/req', 'pg ms/req', 'WAL B/req', 'cores busy']];
   for (const x of r.reset) {
     resetRows.push([
       `${x.kind} addresses`,
@@ -135,6 +135,7 @@ export function printReport(r: Results): boolean {
       String(x.failed),
       f(msPerReq(x.cpu, 'server', x.requests), 2),
       f(msPerReq(x.cpu, 'postgres', x.requests), 2),
+      x.walBytesPerRequest !== undefined ? f(x.walBytesPerRequest) : '',
       cores(x.cpu),
     ]);
   }
