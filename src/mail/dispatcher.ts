@@ -2,11 +2,12 @@
 //  1. claim: one short statement picks up to batchSize due rows with FOR UPDATE SKIP LOCKED and pushes their
 //     next_attempt_at forward by a lease, so no other dispatcher picks them while we send, and no transaction
 //     (nor, on PGlite, the single connection) is held during the slow SMTP conversation;
-//  2. send the batch outside any transaction, at most `concurrency` sends in flight (the SMTP transport keeps as
+//  2. render each row (templates.ts, from its template, locale and params; rows queued before migration 007
+//     carry their rendered bodies instead) and send the batch outside any transaction, at most `concurrency` sends in flight (the SMTP transport keeps as
 //     many sessions open, see smtp-transport.ts). A send starts only in the first half of the lease, so it ends
 //     inside the lease; rows not started by then are released (due again, attempt not counted);
-//  3. record the outcome: ONE statement marks every row of the batch that was sent (bodies holding a secret
-//     scrubbed); a failure is recorded per row as a retry with exponential backoff, or dead after maxAttempts.
+//  3. record the outcome: ONE statement marks every row of the batch that was sent (a secret removed: the code
+//     from the params, or an old row's bodies scrubbed); a failure is recorded per row as a retry with exponential backoff, or dead after maxAttempts.
 //     A process that dies mid-batch leaves its rows to be retried when their lease ends, so delivery is
 //     at-least-once (as SMTP itself is); transports keep a send well inside half the lease.
 // Logs carry the outbox id, template and status, never a recipient's code or a body.
@@ -14,6 +15,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/database.ts';
 import type { MailTransport } from './transport.ts';
 import { anyOf } from '../store/prepared-client.ts';
+import { isLocale } from '../i18n/locales.ts';
+import { renderMail, type MailParams, type MailTemplate, type RenderedMail } from './templates.ts';
 
 export interface DispatcherLogger {
   info(o: object, m?: string): void;
@@ -71,7 +74,16 @@ export function describeError(err: unknown): string {
 }
 
 const ms = (n: number) => sql<Date>`now() + ${n}::float8 * interval '1 millisecond'`;
-const scrub = (column: 'body_text' | 'body_html') => sql<string>`case when holds_secret then ${SCRUBBED} else ${sql.ref(column)} end`;
+// What holds a secret in a row that holds one: the code among the params, or an old row's rendered bodies.
+const scrub = (column: 'body_text' | 'body_html') => sql<string | null>`case when holds_secret and ${sql.ref(column)} is not null then ${SCRUBBED} else ${sql.ref(column)} end`;
+const scrubParams = sql<string | null>`case when holds_secret then params - 'code' else params end`;
+const scrubbed = { body_text: scrub('body_text'), body_html: scrub('body_html'), params: scrubParams };
+
+/** The mail a claimed row stands for: rendered from its params, or (rows from before migration 007) as stored. */
+function mailOf(row: { template: string; locale: string; params: Record<string, unknown> | null; subject: string; body_text: string | null; body_html: string | null }): RenderedMail {
+  if (row.params) return renderMail(row.template as MailTemplate, isLocale(row.locale) ? row.locale : 'en', row.params as unknown as MailParams);
+  return { subject: row.subject, text: row.body_text ?? '', html: row.body_html ?? '' };
+}
 
 export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const { db, transport, logger, maxAttempts, pollMs } = opts;
@@ -101,7 +113,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       .updateTable('outbox')
       .set({ next_attempt_at: ms(leaseMs) })
       .where('id', 'in', due)
-      .returning(['id', 'template', 'recipient', 'subject', 'body_text', 'body_html', 'attempts'])
+      .returning(['id', 'template', 'locale', 'params', 'recipient', 'subject', 'body_text', 'body_html', 'attempts'])
       .execute();
   }
 
@@ -110,7 +122,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   /** Sends one row; a failure is recorded here (rare, so one statement per row). Resolves true when sent. */
   async function send(row: Claimed): Promise<boolean> {
     try {
-      await transport.send({ to: row.recipient, subject: row.subject, text: row.body_text, html: row.body_html });
+      const { subject, text, html } = mailOf(row);
+      await transport.send({ to: row.recipient, subject, text, html });
       return true;
     } catch (err) {
       const log = { outboxId: row.id, template: row.template };
@@ -126,7 +139,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
             last_error: error,
             next_attempt_at: ms(delay),
             // A dead code mail is useless to anyone but an attacker reading the table: scrub it too.
-            ...(dead ? { status: 'dead' as const, body_text: scrub('body_text'), body_html: scrub('body_html') } : {}),
+            ...(dead ? { status: 'dead' as const, ...scrubbed } : {}),
           })
           .where('id', '=', row.id)
           .where('status', '=', 'pending')
@@ -153,8 +166,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
           sent_at: sql<Date>`now()`,
           attempts: sql<number>`attempts + 1`,
           last_error: null,
-          body_text: scrub('body_text'),
-          body_html: scrub('body_html'),
+          ...scrubbed,
         })
         .where('id', '=', anyOf(rows.map((r) => r.id), 'uuid'))
         .where('status', '=', 'pending')

@@ -1,6 +1,10 @@
-// Enqueueing mail = inserting one rendered outbox row. It takes a Kysely instance *or* the caller's
-// transaction, so "write the code row and the mail" is one atomic step: no mail for a code that was rolled
-// back, no code without its mail. Delivery is the dispatcher's job; wake it after the caller commits.
+// Enqueueing mail = inserting one outbox row. It takes a Kysely instance *or* the caller's transaction, so
+// "write the code row and the mail" is one atomic step: no mail for a code that was rolled back, no code
+// without its mail. Delivery is the dispatcher's job; wake it after the caller commits.
+//
+// The row holds what the mail is rendered from (template, locale, params), not the rendered bodies (migration
+// 007): the dispatcher renders at delivery. The mail is still rendered here once, so a mail that cannot be
+// rendered fails the step that asked for it rather than dying in the outbox, and for the subject.
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Locale } from '../i18n/locales.ts';
@@ -23,7 +27,7 @@ export interface MailRequest {
 
 function outboxRow(msg: MailRequest) {
   assertSafeRecipient(msg.recipient);
-  const { subject, text, html } = renderMail(msg.template, msg.locale, msg.params);
+  const { subject } = renderMail(msg.template, msg.locale, msg.params);
   return {
     id: randomUUID(),
     tenant_id: msg.tenantId,
@@ -31,8 +35,7 @@ function outboxRow(msg: MailRequest) {
     recipient: msg.recipient,
     locale: msg.locale,
     subject,
-    body_text: text,
-    body_html: html,
+    params: JSON.stringify(msg.params),
     // A code template always holds a secret, whatever the caller said: forgetting the flag must not keep codes.
     holds_secret: msg.holdsSecret || CODE_TEMPLATES.has(msg.template),
   };
@@ -46,5 +49,5 @@ export async function enqueueMail(db: Kysely<Database> | Transaction<Database>, 
 
 /** The same outbox row as an effect of a guarded write (store/guarded-write.ts): queued only if the step wins. */
 export function mailEffect(msg: MailRequest): Effect {
-  return insertWhere('outbox', outboxRow(msg), { id: 'uuid', tenant_id: 'uuid', holds_secret: 'boolean' });
+  return insertWhere('outbox', outboxRow(msg), { id: 'uuid', tenant_id: 'uuid', params: 'jsonb', holds_secret: 'boolean' });
 }

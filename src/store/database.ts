@@ -133,8 +133,11 @@ export interface OutboxTable {
   recipient: string;
   locale: string;
   subject: string;
-  body_text: string;
-  body_html: string;
+  /** Rows queued before migration 007 only (rendered bodies); newer rows are rendered from `params` at delivery. */
+  body_text: string | null;
+  body_html: string | null;
+  /** What the template is rendered with (mail/templates.ts MailParams); the code is removed once delivered. */
+  params: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   holds_secret: ColumnType<boolean, boolean | undefined, boolean>;
   status: ColumnType<'pending' | 'sent' | 'dead', 'pending' | 'sent' | 'dead' | undefined, 'pending' | 'sent' | 'dead'>;
   attempts: Generated<number>;

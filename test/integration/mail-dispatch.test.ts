@@ -66,7 +66,7 @@ const enqueueReset = (database: Db = db, recipient = 'alice@example.com', code =
 const row = (id: string) => db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 describe('mail dispatch over SMTP', () => {
-  it('delivers a code mail, marks it sent and scrubs its body', async () => {
+  it('delivers a code mail rendered from its params, marks it sent and removes the code', async () => {
     const { d, logger } = dispatcher(createSmtpTransport(sink.url, 'Contoso <no-reply@contoso.example>'));
     const id = await enqueueReset();
     expect(await d.drainOnce()).toBe(1);
@@ -79,20 +79,38 @@ describe('mail dispatch over SMTP', () => {
     expect(message?.raw).toContain(`Your code is: ${CODE}`);
 
     const sent = await row(id);
-    expect(sent).toMatchObject({ status: 'sent', attempts: 1, last_error: null, body_text: '[scrubbed]', body_html: '[scrubbed]' });
+    expect(sent).toMatchObject({ status: 'sent', attempts: 1, last_error: null, body_text: null, body_html: null, params: { tenantName: 'Contoso', minutes: 10 } });
+    expect(JSON.stringify(sent)).not.toContain(CODE);
     expect(sent.sent_at).toBeInstanceOf(Date);
     expect(sent.subject).toBe('Contoso account verification code');
     expect(logger.entries).toEqual([{ level: 'info', o: { outboxId: id, template: 'reset_code', status: 'sent', attempts: 1 }, m: 'mail sent' }]);
     expect(await d.drainOnce()).toBe(0);
   });
 
-  it('keeps the body of a mail that holds no secret', async () => {
+  it('keeps the params of a mail that holds no secret, and renders it in its language', async () => {
     const { d } = dispatcher(createSmtpTransport(sink.url, 'no-reply@contoso.example'));
+    const before = sink.messages.length;
     const id = await enqueueMail(db, { tenantId: null, template: 'test', recipient: 'ops@example.com', locale: 'sv', params: { tenantName: 'Contoso' }, holdsSecret: false });
     await d.drainOnce();
     const sent = await row(id);
     expect(sent.status).toBe('sent');
-    expect(sent.body_text).toContain('testmeddelande från Contoso');
+    expect(sent.params).toEqual({ tenantName: 'Contoso' });
+    expect(sink.messages.slice(before).map((m) => m.raw).join('')).toMatch(/testmeddelande fr=C3=A5n Contoso|testmeddelande från Contoso/);
+  });
+
+  it('still delivers a row queued before migration 007 (rendered bodies, no params) and scrubs its bodies', async () => {
+    const { d } = dispatcher(createSmtpTransport(sink.url, 'no-reply@contoso.example'));
+    const before = sink.messages.length;
+    const id = '00000000-0000-4000-8000-00000000a007';
+    await db
+      .insertInto('outbox')
+      .values({ id, tenant_id: null, template: 'reset_code', recipient: 'old@example.com', locale: 'en', subject: 'Old subject', body_text: `Old body, code ${CODE}`, body_html: `<p>Old body, code ${CODE}</p>`, holds_secret: true })
+      .execute();
+    expect(await d.drainOnce()).toBe(1);
+    const raw = sink.messages.slice(before).map((m) => m.raw).join('');
+    expect(raw).toContain('Subject: Old subject');
+    expect(raw).toContain(`Old body, code ${CODE}`);
+    expect(await row(id)).toMatchObject({ status: 'sent', params: null, body_text: '[scrubbed]', body_html: '[scrubbed]' });
   });
 
   it('enqueues inside the caller’s transaction: nothing on rollback, one row on commit', async () => {
@@ -124,11 +142,12 @@ describe('mail dispatch over SMTP', () => {
         const r = await row(id);
         expect(r).toMatchObject({ status: 'pending', attempts });
         expect(r.last_error).toMatch(/451/);
-        expect(r.body_text).toContain(CODE); // still needed for the next attempt
+        expect(r.params).toMatchObject({ code: CODE }); // still needed for the next attempt
       }
       expect(await d.drainOnce()).toBe(1);
       const dead = await row(id);
-      expect(dead).toMatchObject({ status: 'dead', attempts: 3, sent_at: null, body_text: '[scrubbed]', body_html: '[scrubbed]' });
+      expect(dead).toMatchObject({ status: 'dead', attempts: 3, sent_at: null, body_text: null, body_html: null });
+      expect(JSON.stringify(dead)).not.toContain(CODE);
       expect(dead.last_error).not.toContain(CODE);
       expect(await d.drainOnce()).toBe(0);
       expect(logger.entries.map((e) => e.level)).toEqual(['warn', 'warn', 'error']);
@@ -221,9 +240,9 @@ describe('mail dispatch cost: sessions, statements, concurrency', () => {
 
     expect(sink.messages.flatMap((m) => m.to).sort()).toEqual([...recipients].sort());
     expect(sink.sessions - sessionsBefore).toBeLessThanOrEqual(3);
-    const rows = await db.selectFrom('outbox').select(['status', 'attempts', 'body_text', 'body_html']).execute();
+    const rows = await db.selectFrom('outbox').select(['status', 'attempts', 'params']).execute();
     expect(rows).toHaveLength(30);
-    for (const r of rows) expect(r).toEqual({ status: 'sent', attempts: 1, body_text: '[scrubbed]', body_html: '[scrubbed]' });
+    for (const r of rows) expect(r).toEqual({ status: 'sent', attempts: 1, params: { tenantName: 'Contoso', minutes: 10 } });
   });
 
   it('records a batch of sends in one UPDATE; a failed send in it stays pending for a retry', async () => {
@@ -250,10 +269,10 @@ describe('mail dispatch cost: sessions, statements, concurrency', () => {
       if (i === 3) {
         expect(r).toMatchObject({ status: 'pending', attempts: 1, sent_at: null });
         expect(r.last_error).toMatch(/451/);
-        expect(r.body_text).toContain(String(300000 + i)); // kept for the retry
+        expect(r.params).toMatchObject({ code: String(300000 + i) }); // kept for the retry
         expect(r.next_attempt_at.getTime()).toBeGreaterThan(Date.now() + 30_000);
       } else {
-        expect(r).toMatchObject({ status: 'sent', attempts: 1, last_error: null, body_text: '[scrubbed]', body_html: '[scrubbed]' });
+        expect(r).toMatchObject({ status: 'sent', attempts: 1, last_error: null, params: { tenantName: 'Contoso', minutes: 10 } });
         expect(r.sent_at).toBeInstanceOf(Date);
       }
     }
@@ -264,7 +283,7 @@ describe('mail dispatch cost: sessions, statements, concurrency', () => {
     await db.updateTable('outbox').set({ next_attempt_at: new Date(Date.now() - 1000) }).where('id', '=', ids[3]!).execute();
     const retry = createDispatcher({ db, transport: { send: async (msg) => void delivered.push(msg.to) }, logger, maxAttempts: 5, pollMs: 60_000 });
     expect(await retry.drainOnce()).toBe(1);
-    expect(await row(ids[3]!)).toMatchObject({ status: 'sent', attempts: 2, last_error: null, body_text: '[scrubbed]' });
+    expect(await row(ids[3]!)).toMatchObject({ status: 'sent', attempts: 2, last_error: null, params: { tenantName: 'Contoso', minutes: 10 } });
     expect(delivered.filter((to) => to === failing)).toHaveLength(1);
   });
 
