@@ -3,12 +3,13 @@
 //     next_attempt_at forward by a lease, so no other dispatcher picks them while we send, and no transaction
 //     (nor, on PGlite, the single connection) is held during the slow SMTP conversation;
 //  2. render each row (templates.ts, from its template, locale and params; rows queued before migration 007
-//     carry their rendered bodies instead) and send the batch outside any transaction, at most `concurrency` sends in flight (the SMTP transport keeps as
-//     many sessions open, see smtp-transport.ts). A send starts only in the first half of the lease, so it ends
-//     inside the lease; rows not started by then are released (due again, attempt not counted);
+//     carry their rendered bodies instead) and send the batch outside any transaction, at most `concurrency`
+//     sends in flight (the SMTP transport keeps as many sessions open, see smtp-transport.ts). A send starts
+//     only in the first half of the lease, so it ends inside the lease; rows not started by then are released
+//     (due again, attempt not counted);
 //  3. record the outcome: ONE statement marks every row of the batch that was sent (a secret removed: the code
-//     from the params, or an old row's bodies scrubbed); a failure is recorded per row as a retry with exponential backoff, or dead after maxAttempts.
-//     A process that dies mid-batch leaves its rows to be retried when their lease ends, so delivery is
+//     from the params, or an old row's bodies scrubbed); a failure is recorded per row as a retry with
+//     exponential backoff, or dead after maxAttempts. A process that dies mid-batch leaves its rows to be retried when their lease ends, so delivery is
 //     at-least-once (as SMTP itself is); transports keep a send well inside half the lease.
 // Logs carry the outbox id, template and status, never a recipient's code or a body.
 import { sql, type Kysely } from 'kysely';
