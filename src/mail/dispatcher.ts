@@ -9,8 +9,9 @@
 //     (due again, attempt not counted);
 //  3. record the outcome: ONE statement marks every row of the batch that was sent (a secret removed: the code
 //     from the params, or an old row's bodies scrubbed); a failure is recorded per row as a retry with
-//     exponential backoff, or dead after maxAttempts. A process that dies mid-batch leaves its rows to be retried when their lease ends, so delivery is
-//     at-least-once (as SMTP itself is); transports keep a send well inside half the lease.
+//     exponential backoff, or dead after maxAttempts. A process that dies mid-batch leaves its rows to be
+//     retried when their lease ends, so delivery is at-least-once (as SMTP itself is); transports keep a send
+//     well inside half the lease.
 // Logs carry the outbox id, template and status, never a recipient's code or a body.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/database.ts';
