@@ -50,12 +50,14 @@ const codeCharges = (s: Services, tenantId: string, address: string, ctx: Reques
 ];
 
 /**
- * What "Send verification code" will spend, known before its flow is read: the routes spend it as they read
- * the flow (flow-store.ts, loadFlowSpending), and hand the results to sendCode. Undefined when the address is
- * not well-formed (nothing is spent: the step only answers email.invalid).
+ * What a submission will spend if it is "Send verification code", known before its flow is read: the routes
+ * spend it as they read the flow (flow-store.ts, loadFlowSpending), and hand the results to sendCode.
+ * Undefined for other actions, and when the address is not well-formed (nothing is spent: the step only
+ * answers email.invalid).
  */
-export function sendCodeCharges(s: Services, tenantId: string, email: string | undefined, ctx: RequestContext): LimitCharge[] | undefined {
-  const canonical = canonicaliseEmail(email ?? '');
+export function sendCodeCharges(s: Services, tenantId: string, body: { action: string; email?: string | undefined }, ctx: RequestContext): LimitCharge[] | undefined {
+  if (body.action !== 'send_code') return undefined;
+  const canonical = canonicaliseEmail(body.email ?? '');
   return canonical.ok ? codeCharges(s, tenantId, canonical.value, ctx) : undefined;
 }
 

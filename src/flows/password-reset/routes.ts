@@ -52,7 +52,7 @@ export function registerPasswordResetRoutes(app: FastifyInstance, s: Services, c
     submission,
     initialData,
     toJson: resetFlowJson,
-    chargesBeforeRead: (s, tenantId, body, ctx) => (body.action === 'send_code' ? sendCodeCharges(s, tenantId, body.email, ctx) : undefined),
+    chargesBeforeRead: sendCodeCharges,
     submit: submitReset,
   });
 }

@@ -59,7 +59,7 @@ export function registerSignUpRoutes(app: FastifyInstance, s: Services, cookies:
     submission,
     initialData,
     toJson: signUpFlowJson,
-    chargesBeforeRead: (s, tenantId, body, ctx) => (body.action === 'send_code' ? sendCodeCharges(s, tenantId, body.email, ctx) : undefined),
+    chargesBeforeRead: sendCodeCharges,
     submit: submitSignUp,
     continueWhenSignedIn: true,
   });
