@@ -2,22 +2,25 @@
 // costs as much main-thread time as serving the request that queued them, so with a real database the
 // dispatcher runs here, with its own small pool and transport, and the request thread only wakes it.
 // Started by threaded-dispatcher.ts; speaks with it through messages: start, wake, drain (→ drained n),
-// stop (→ stopped).
+// stop (→ stopped). Wakes are held back by a latch the two threads share (wake-latch.ts), lowered here as each
+// pass starts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import type { Config } from '../config/schema.ts';
 import { openStore } from '../store/connect.ts';
 import { createMailDelivery } from './delivery.ts';
+import { wakeLatch } from './wake-latch.ts';
 
 export type ToThread = { type: 'start' } | { type: 'wake' } | { type: 'drain'; id: number } | { type: 'stop' };
 export type FromThread = { type: 'ready' } | { type: 'drained'; id: number; count?: number; error?: string } | { type: 'stopped' };
 
-const { config, databaseUrl } = workerData as { config: Config; databaseUrl: string };
+const { config, databaseUrl, wakes } = workerData as { config: Config; databaseUrl: string; wakes: SharedArrayBuffer };
 const port = parentPort;
 if (!port) throw new Error('dispatcher-thread runs as a worker thread');
 const log = pino({ level: config.logLevel }).child({ thread: 'mail' });
 const store = await openStore({ databaseUrl, dataDir: config.dataDir, poolSize: 2, preparedStatements: config.databasePreparedStatements });
-const dispatcher = createMailDelivery(config, store.db, log);
+const latch = wakeLatch(wakes);
+const dispatcher = createMailDelivery(config, store.db, log, undefined, latch.lower);
 const send = (m: FromThread) => port.postMessage(m);
 
 port.on('message', (m: ToThread) => {

@@ -42,6 +42,8 @@ export interface DispatcherOptions {
   gapMs?: number;
   /** Delay before retry number `attempts + 1`; defaults to retryDelayMs. */
   backoffMs?: (attempts: number) => number;
+  /** Called as each pass starts, before its claim (the thread lowers its wake latch here: wake-latch.ts). */
+  beforeClaim?: () => void;
 }
 
 export interface Dispatcher {
@@ -192,6 +194,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   }
 
   async function pass(): Promise<number> {
+    opts.beforeClaim?.();
     const rows = await claim();
     if (rows.length === 0) return 0;
     // A send that starts later than this might outlive the lease and be delivered twice.

@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Config } from '../config/schema.ts';
 import type { Dispatcher, DispatcherLogger } from './dispatcher.ts';
 import type { FromThread, ToThread } from './dispatcher-thread.ts';
+import { wakeLatch } from './wake-latch.ts';
 
 // Run from TypeScript sources (tsx), the thread needs tsx's loader too; built JavaScript does not.
 const ext = extname(fileURLToPath(import.meta.url));
@@ -28,7 +29,8 @@ const tsxLoader = () => new URL('dist/esm/api/index.mjs', pathToFileURL(createRe
 export type ThreadedDispatcher = Dispatcher & { thread(): Worker | undefined };
 
 export async function startDispatcherThread(config: Config, databaseUrl: string, logger: DispatcherLogger): Promise<ThreadedDispatcher> {
-  const workerData = { config, databaseUrl, entry, tsx: ext === '.ts' ? tsxLoader() : undefined };
+  const latch = wakeLatch();
+  const workerData = { config, databaseUrl, entry, tsx: ext === '.ts' ? tsxLoader() : undefined, wakes: latch.buffer };
   let worker: Worker | undefined;
   let started = false;
   let stopping = false;
@@ -38,10 +40,11 @@ export async function startDispatcherThread(config: Config, databaseUrl: string,
   let nextDrain = 0;
   let stopped: (() => void) | undefined;
   const post = (m: ToThread) => worker?.postMessage(m);
-  let wakePosted = false;
 
   /** Starts a thread; resolves once it is ready (its pool and transport open), rejects if it fails first. */
   function spawn(): Promise<void> {
+    // A thread that died may have left the latch raised, with no pass of its own to come and lower it.
+    latch.lower();
     const w = new Worker(bootstrap, { eval: true, workerData });
     worker = w;
     return new Promise<void>((resolve, reject) => {
@@ -84,15 +87,11 @@ export async function startDispatcherThread(config: Config, databaseUrl: string,
       started = true;
       post({ type: 'start' });
     },
-    // One message per turn of the event loop: under load a batch of steps completes many requests in one turn,
-    // and each used to post its own wake (a message to build here and a wake-up of the thread there).
+    // One message until the thread's next pass starts (wake-latch.ts): under load a batch of steps completes
+    // many requests in one turn, and each used to post its own wake (a message to build here and a wake-up of
+    // the thread there); then one per turn, while a pass every 25 ms was all the wakes could bring about.
     wake() {
-      if (!started || wakePosted) return;
-      wakePosted = true;
-      setImmediate(() => {
-        wakePosted = false;
-        post({ type: 'wake' });
-      });
+      if (started && latch.raise()) post({ type: 'wake' });
     },
     drainOnce() {
       if (!worker) return Promise.reject(new Error('mail dispatcher thread is not running'));
