@@ -73,7 +73,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // messages does not take turns with requests; embedded PGlite (one connection) and injected transports keep
   // it in process.
   const dispatcher: Dispatcher =
-    !options.transport && store.url && config.mail.thread ? await startDispatcherThread(config, store.url, log) : createMailDelivery(config, store.db, log, options.transport);
+    !options.transport && store.url && config.mail.thread ? await startDispatcherThread(config, store.url, log) : createMailDelivery(config, store.db, log, { transport: options.transport });
 
   const services: Services = { config, db: store.db, keys, hasher, limits, log, mailQueued: () => dispatcher.wake(), afterPasswordChange: [] };
 

@@ -8,7 +8,8 @@ import { createDevInboxTransport } from './dev-inbox.ts';
 import type { MailTransport } from './transport.ts';
 
 /** stop() also closes the SMTP sessions once the batches in flight are recorded. */
-export function createMailDelivery(config: Config, db: Db, logger: DispatcherLogger, transport?: MailTransport, beforeClaim?: () => void): Dispatcher {
+export function createMailDelivery(config: Config, db: Db, logger: DispatcherLogger, opts: { transport?: MailTransport | undefined; beforeClaim?: () => void } = {}): Dispatcher {
+  const { transport, beforeClaim } = opts;
   const { maxAttempts, pollMs, batchSize, concurrency } = config.mail;
   // `concurrency` SMTP sessions, each carrying up to two pipelined sends: the dispatcher keeps that many in flight.
   const smtp = !transport && config.smtpUrl ? createSmtpTransport(config.smtpUrl, config.mailFrom, { poolSize: concurrency }) : undefined;

@@ -20,7 +20,7 @@ if (!port) throw new Error('dispatcher-thread runs as a worker thread');
 const log = pino({ level: config.logLevel }).child({ thread: 'mail' });
 const store = await openStore({ databaseUrl, dataDir: config.dataDir, poolSize: 2, preparedStatements: config.databasePreparedStatements });
 const latch = wakeLatch(wakes);
-const dispatcher = createMailDelivery(config, store.db, log, undefined, latch.lower);
+const dispatcher = createMailDelivery(config, store.db, log, { beforeClaim: latch.lower });
 const send = (m: FromThread) => port.postMessage(m);
 
 port.on('message', (m: ToThread) => {
