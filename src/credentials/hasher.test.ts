@@ -4,7 +4,7 @@ import bcrypt from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NyckelError } from '../errors.ts';
 import { createHasher } from './hasher.ts';
-import { createHashThreads } from './hash-threads.ts';
+import { createHashThreads, JOBS_PER_THREAD } from './hash-threads.ts';
 
 const hasher = createHasher({ concurrency: 2 });
 afterAll(() => hasher.close());
@@ -98,10 +98,10 @@ describe('imported hashes', () => {
 
 describe('bounded queue', () => {
   it('refuses work beyond concurrency + maxQueue with server.busy (503)', async () => {
-    // One thread: two jobs handed to it (one running, the next waiting on the thread), one in the queue.
+    // One thread: JOBS_PER_THREAD jobs handed to it (one running, the rest waiting on the thread), one in the queue.
     const small = createHasher({ concurrency: 1, maxQueue: 1 });
-    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => small.hash(`queued-password-${i}`)));
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    const results = await Promise.allSettled(Array.from({ length: JOBS_PER_THREAD + 3 }, (_, i) => small.hash(`queued-password-${i}`)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(JOBS_PER_THREAD + 1);
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(rejected).toHaveLength(2);
     for (const r of rejected) expect(r.reason).toMatchObject({ name: 'NyckelError', code: 'server.busy', status: 503 });
@@ -110,11 +110,11 @@ describe('bounded queue', () => {
 
   it('close waits for accepted work, then refuses new work', async () => {
     const small = createHasher({ concurrency: 1, maxQueue: 4 });
-    const accepted = [small.hash('first-password'), small.hash('second-password'), small.hash('third-password')];
-    expect(small.stats()).toEqual({ running: 2, queued: 1 });
+    const accepted = Array.from({ length: JOBS_PER_THREAD + 1 }, (_, i) => small.hash(`accepted-password-${i}`));
+    expect(small.stats()).toEqual({ running: JOBS_PER_THREAD, queued: 1 });
     await small.close();
     expect(small.stats()).toEqual({ running: 0, queued: 0 });
-    await expect(Promise.all(accepted)).resolves.toHaveLength(3);
+    await expect(Promise.all(accepted)).resolves.toHaveLength(JOBS_PER_THREAD + 1);
     await expect(small.hash('too-late-password')).rejects.toMatchObject({ code: 'server.busy' });
   });
 });
@@ -131,6 +131,23 @@ describe('hash threads', () => {
     expect(threads.workers()).toHaveLength(2);
     expect(ticks).toBeGreaterThan(5); // the event loop kept turning while six argon2 hashes ran
     expect(await threads.run({ op: 'verify', stored: '$argon2id$garbage', candidates: ['x'] })).toBe(-1);
+    await threads.close();
+  });
+
+  it('send results in pairs while more jobs wait, and a result with nothing queued behind it at once', async () => {
+    const threads = createHashThreads(1);
+    const stored = await argonHash('paired-secret', { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2 });
+    expect(await threads.run({ op: 'verify', stored, candidates: ['paired-secret'] })).toBe(0);
+    const [worker] = threads.workers();
+    const messages: number[] = [];
+    worker!.on('message', (replies: unknown[]) => messages.push(replies.length));
+    // Alone: answered without waiting for a second job (none comes; held, this would never resolve).
+    expect(await threads.run({ op: 'verify', stored, candidates: ['wrong'] })).toBe(-1);
+    expect(messages).toEqual([1]);
+    // Five at once: each result but the last had the next job queued behind it.
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => threads.run({ op: 'verify', stored, candidates: i % 2 ? ['paired-secret'] : ['wrong'] })));
+    expect(results).toEqual([-1, 0, -1, 0, -1]);
+    expect(messages).toEqual([1, 2, 2, 1]);
     await threads.close();
   });
 

@@ -2,8 +2,8 @@
 // bcrypt/scrypt/PBKDF2 hashes verify and report needsRehash; inputs over 1,024 bytes are refused before hashing.
 //
 // argon2 runs on Nyckel's own hash threads (hash-threads.ts), one per CPU by default (`hashing.concurrency`),
-// never on the request thread. At most two jobs per thread are handed out, so each thread has its next hash
-// waiting; the rest wait in a bounded queue, and beyond `maxQueue` a request is refused with 503 at once.
+// never on the request thread. At most JOBS_PER_THREAD jobs per thread are handed out, so each thread has its
+// next hash waiting; the rest wait in a bounded queue, and beyond `maxQueue` a request is refused with 503 at once.
 // Imported formats (scrypt, PBKDF2 on libuv's pool; bcryptjs on the event loop) go through the same queue.
 // Memory: each running argon2 hash holds 19 MiB, so budget threads × 19 MiB.
 import { availableParallelism } from 'node:os';
@@ -12,7 +12,7 @@ import { NyckelError } from '../errors.ts';
 import { verifyLegacy } from './legacy.ts';
 import { MAX_PASSWORD_BYTES, utf8Length } from './limits.ts';
 import { BoundedQueue } from './queue.ts';
-import { createHashThreads } from './hash-threads.ts';
+import { createHashThreads, JOBS_PER_THREAD } from './hash-threads.ts';
 
 export interface Hasher {
   hash(password: string): Promise<string>;
@@ -38,7 +38,7 @@ const FAIL = { ok: false, needsRehash: false } as const;
 
 export function createHasher(opts: { concurrency?: number; maxQueue?: number } = {}): Hasher {
   const threads = createHashThreads(opts.concurrency ?? availableParallelism());
-  const queue = new BoundedQueue(2 * threads.size, opts.maxQueue ?? 256);
+  const queue = new BoundedQueue(JOBS_PER_THREAD * threads.size, opts.maxQueue ?? 256);
 
   // argon2 hashes are of the NFKC form, the same string the policy measured, so the same password typed on
   // different keyboards/IMEs matches. A hash of the raw form (e.g. imported argon2) still verifies and is
