@@ -4,6 +4,7 @@ import type { Config } from './config/schema.ts';
 import type { Hasher } from './credentials/hasher.ts';
 import type { Limits } from './limits/limits.ts';
 import type { Keys } from './security/secrets.ts';
+import type { HandedMail } from './mail/dispatcher.ts';
 import type { Db } from './store/database.ts';
 
 export interface Services {
@@ -13,8 +14,13 @@ export interface Services {
   hasher: Hasher;
   limits: Limits;
   log: Logger;
-  /** Nudges the mail dispatcher after a message was queued. */
-  mailQueued(): void;
+  /**
+   * After mail was queued: nudges the mail dispatcher, or hands it rows that were queued leased to it (with
+   * mailLease(); mail/dispatcher.ts).
+   */
+  mailQueued(handed?: readonly HandedMail[]): void;
+  /** The lease to queue mail with when it will be handed over (mailQueued), or undefined: queue it due. */
+  mailLease(): number | undefined;
   /** Run inside the password-change transaction (e.g. OIDC revokes grants and refresh tokens). */
   afterPasswordChange: Array<(tx: Db, userId: string, tenantId: string) => Promise<void>>;
 }

@@ -1,17 +1,18 @@
 // The mail dispatcher on a thread of its own (PostgreSQL only): building and sending messages (MIME, SMTP)
 // costs as much main-thread time as serving the request that queued them, so with a real database the
 // dispatcher runs here, with its own small pool and transport, and the request thread only wakes it.
-// Started by threaded-dispatcher.ts; speaks with it through messages: start, wake, drain (→ drained n),
-// stop (→ stopped). Wakes are held back by a latch the two threads share (wake-latch.ts), lowered here as each
+// Started by threaded-dispatcher.ts; speaks with it through messages: start, wake, hand (rows handed over by
+// steps), drain (→ drained n), stop (→ stopped). Wakes are held back by a latch the two threads share (wake-latch.ts), lowered here as each
 // pass starts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import type { Config } from '../config/schema.ts';
 import { openStore } from '../store/connect.ts';
 import { createMailDelivery } from './delivery.ts';
+import type { HandedMail } from './dispatcher.ts';
 import { wakeLatch } from './wake-latch.ts';
 
-export type ToThread = { type: 'start' } | { type: 'wake' } | { type: 'drain'; id: number } | { type: 'stop' };
+export type ToThread = { type: 'start' } | { type: 'wake' } | { type: 'hand'; mail: HandedMail[] } | { type: 'drain'; id: number } | { type: 'stop' };
 export type FromThread = { type: 'ready' } | { type: 'drained'; id: number; count?: number; error?: string } | { type: 'stopped' };
 
 const { config, databaseUrl, wakes } = workerData as { config: Config; databaseUrl: string; wakes: SharedArrayBuffer };
@@ -26,6 +27,7 @@ const send = (m: FromThread) => port.postMessage(m);
 port.on('message', (m: ToThread) => {
   if (m.type === 'start') dispatcher.start();
   else if (m.type === 'wake') dispatcher.wake();
+  else if (m.type === 'hand') dispatcher.hand(m.mail);
   else if (m.type === 'drain')
     dispatcher.drainOnce().then(
       (count) => send({ type: 'drained', id: m.id, count }),

@@ -12,6 +12,17 @@
 //     exponential backoff, or dead after maxAttempts. A process that dies mid-batch leaves its rows to be
 //     retried when their lease ends, so delivery is at-least-once (as SMTP itself is); transports keep a send
 //     well inside half the lease.
+//
+// Mail queued by this process's own flow steps skips the claim: the step inserts its row already leased
+// (next_attempt_at = the end of a lease, so no other dispatcher takes it) and hands it over here once the step
+// committed (`hand`). A pass then sends handed rows after one durable commit of its own (the claim's, or a bare
+// `txid_current()`): the steps commit asynchronously (store/guarded-write.ts, Durability), and a durable commit
+// flushes all WAL before it, so a step is on disk before its mail leaves. A handed row this process never
+// sends (it stopped or died, or the commit before the send failed) is an ordinary leased row: due again when
+// its lease ends, and taken by whichever dispatcher claims next. A stopping dispatcher releases the rows it
+// still holds at once. Measured (npm run bench, reset requests at 16 connections, 2 CPUs, pg_waldump): the
+// claim's new row version, its lock and its two index entries were about 440 of the 3,450 bytes of WAL a
+// reset request wrote.
 // Logs carry the outbox id, template and status, never a recipient's code or a body.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/database.ts';
@@ -54,7 +65,29 @@ export interface Dispatcher {
   wake(): void;
   /** Claims and handles one batch; resolves to the number of rows handled. */
   drainOnce(): Promise<number>;
+  /**
+   * The lease (ms) to queue rows with when they will be handed over here (`hand`), or undefined when this
+   * dispatcher takes no handovers now (not started, or stopping): then queue them due at once and `wake`.
+   */
+  handoverLease(): number | undefined;
+  /** Rows whose inserts (leased, see handoverLease) have committed: delivered without a claim. */
+  hand(mail: readonly HandedMail[]): void;
 }
+
+/** An outbox row as inserted by a step, handed to the dispatcher of the same process (see the header). */
+export interface HandedMail {
+  id: string;
+  template: string;
+  locale: string;
+  params: Record<string, unknown>;
+  recipient: string;
+  subject: string;
+  /** When the row's lease ends (epoch ms): it must be sent well before, or left to a claim. */
+  leasedUntil: number;
+}
+
+/** How long a claimed or handed row stays invisible to other dispatchers, unless configured otherwise. */
+export const DEFAULT_LEASE_MS = 120_000;
 
 export const SCRUBBED = '[scrubbed]';
 const MAX_DELAY_MS = 15 * 60_000;
@@ -93,7 +126,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const { db, transport, logger, maxAttempts, pollMs } = opts;
   const batchSize = Math.max(1, opts.batchSize ?? 50);
   const concurrency = Math.max(1, opts.concurrency ?? 4);
-  const leaseMs = opts.leaseMs ?? 120_000;
+  const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const backoff = opts.backoffMs ?? retryDelayMs;
   const gapMs = opts.gapMs ?? 25;
   const inflight = new Set<Promise<number>>();
@@ -122,6 +155,25 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   }
 
   type Claimed = Awaited<ReturnType<typeof claim>>[number];
+  /** A row to send this pass, and the latest time its send may start (inside the first half of its lease). */
+  type Due = { row: Claimed; startBy: number };
+
+  // Rows handed over by this process's steps, not yet taken by a pass.
+  let handed: HandedMail[] = [];
+  // A pass claims when asked to (a wake, a timer poll, drainOnce), when it has nothing handed to send, and at
+  // least every pollMs under a steady stream of handovers, so retries and other processes' rows are not starved.
+  let claimWanted = true;
+  let lastClaimAt = 0;
+
+  /** A durable commit: every step committed before it is on disk once it returns (see the header). */
+  async function barrier(): Promise<void> {
+    await sql`select txid_current()`.execute(db);
+  }
+
+  const fromHandover = (m: HandedMail): Due => ({
+    row: { id: m.id, template: m.template, locale: m.locale, params: m.params, recipient: m.recipient, subject: m.subject, body_text: null, body_html: null, attempts: 0 },
+    startBy: m.leasedUntil - leaseMs / 2,
+  });
 
   /** Sends one row; a failure is recorded here (rare, so one statement per row). Resolves true when sent. */
   async function send(row: Claimed): Promise<boolean> {
@@ -193,18 +245,29 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     }
   }
 
-  async function pass(): Promise<number> {
+  async function pass(forceClaim = false): Promise<number> {
     opts.beforeClaim?.();
-    const rows = await claim();
-    if (rows.length === 0) return 0;
+    const mine = handed.slice(0, batchSize).map(fromHandover);
+    handed = handed.slice(mine.length);
+    const claimNow = forceClaim || claimWanted || mine.length === 0 || Date.now() - lastClaimAt >= pollMs;
+    let claimed: Claimed[] = [];
+    if (claimNow) {
+      claimWanted = false;
+      lastClaimAt = Date.now();
+      claimed = await claim();
+    }
+    // The claim's commit is durable only when it took rows; otherwise handed rows wait for a commit of their own.
+    if (mine.length > 0 && claimed.length === 0) await barrier();
     // A send that starts later than this might outlive the lease and be delivered twice.
-    const startBy = Date.now() + leaseMs / 2;
+    const claimedStartBy = Date.now() + leaseMs / 2;
+    const rows: Due[] = [...mine, ...claimed.map((row) => ({ row, startBy: claimedStartBy }))];
+    if (rows.length === 0) return 0;
     const sent: Claimed[] = [];
     const late: string[] = [];
     let next = 0;
     const worker = async () => {
       while (next < rows.length) {
-        const row = rows[next++]!;
+        const { row, startBy } = rows[next++]!;
         if (Date.now() > startBy) late.push(row.id);
         else if (await send(row)) sent.push(row);
       }
@@ -215,8 +278,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     return rows.length;
   }
 
-  function drainOnce(): Promise<number> {
-    const p = pass();
+  function drainOnce(forceClaim = false): Promise<number> {
+    const p = pass(forceClaim);
     inflight.add(p);
     const forget = () => inflight.delete(p);
     p.then(forget, forget);
@@ -261,6 +324,11 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
    * up to gapMs after it, so one claim and one update carry many rows instead of one or two each.
    */
   function wake() {
+    claimWanted = true;
+    passSoon();
+  }
+
+  function passSoon() {
     if (!started) return;
     if (running) {
       again = true;
@@ -271,17 +339,27 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   }
 
   return {
-    drainOnce,
+    drainOnce: () => drainOnce(true),
     start() {
       if (started) return;
       started = true;
+      claimWanted = true;
       schedule(0);
     },
     wake,
+    handoverLease: () => (started ? leaseMs : undefined),
+    hand(mail) {
+      handed.push(...mail);
+      passSoon();
+    },
     async stop() {
       started = false;
       clearTimeout(timer);
       await Promise.allSettled([...inflight]);
+      // Rows handed over but not sent: due again now, for the next dispatcher to claim.
+      const left = handed.map((m) => m.id);
+      handed = [];
+      await release(left);
     },
   };
 }

@@ -12,6 +12,7 @@ import type { Database } from '../store/database.ts';
 import { renderMail, type MailParams, type MailTemplate } from './templates.ts';
 import { assertSafeRecipient } from './transport.ts';
 import { insertWhere, type Effect } from '../store/guarded-write.ts';
+import type { HandedMail } from './dispatcher.ts';
 
 const CODE_TEMPLATES: ReadonlySet<MailTemplate> = new Set(['reset_code', 'signup_code']);
 
@@ -47,7 +48,19 @@ export async function enqueueMail(db: Kysely<Database> | Transaction<Database>, 
   return row.id;
 }
 
-/** The same outbox row as an effect of a guarded write (store/guarded-write.ts): queued only if the step wins. */
-export function mailEffect(msg: MailRequest): Effect {
-  return insertWhere('outbox', outboxRow(msg), { id: 'uuid', tenant_id: 'uuid', params: 'jsonb', holds_secret: 'boolean' });
+/**
+ * The same outbox row as an effect of a guarded write (store/guarded-write.ts): queued only if the step wins.
+ * With `leaseMs` (the dispatcher's handoverLease) the row is queued leased to this process's dispatcher, and
+ * `handed` is what to hand it once the step committed (mail/dispatcher.ts: no claim needed).
+ */
+export function mailEffect(msg: MailRequest, leaseMs?: number): { effect: Effect; handed?: HandedMail } {
+  const row = outboxRow(msg);
+  const types = { id: 'uuid', tenant_id: 'uuid', params: 'jsonb', holds_secret: 'boolean', next_attempt_at: 'timestamptz' };
+  if (leaseMs === undefined) return { effect: insertWhere('outbox', row, types) };
+  const leasedUntil = Date.now() + leaseMs;
+  const { id, template, locale, recipient, subject } = row;
+  return {
+    effect: insertWhere('outbox', { ...row, next_attempt_at: new Date(leasedUntil) }, types),
+    handed: { id, template, locale, recipient, subject, params: msg.params as unknown as Record<string, unknown>, leasedUntil },
+  };
 }

@@ -1,13 +1,13 @@
 // The main-thread handle of the dispatcher thread (dispatcher-thread.ts): the same Dispatcher interface as the
-// in-process one. Waking is a message; stop() waits until the thread has recorded its batches in flight and
-// closed its connections. A thread that dies is logged and started again (after a pause that grows while it
+// in-process one. Waking is a message, and so are the rows steps hand over (one message per turn); stop()
+// waits until the thread has recorded its batches in flight and closed its connections. A thread that dies is logged and started again (after a pause that grows while it
 // keeps dying); meanwhile rows stay queued, and leases taken by the dead thread expire and are retried.
 import { Worker } from 'node:worker_threads';
 import { extname } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Config } from '../config/schema.ts';
-import type { Dispatcher, DispatcherLogger } from './dispatcher.ts';
+import { DEFAULT_LEASE_MS, type Dispatcher, type DispatcherLogger, type HandedMail } from './dispatcher.ts';
 import type { FromThread, ToThread } from './dispatcher-thread.ts';
 import { wakeLatch } from './wake-latch.ts';
 
@@ -40,6 +40,13 @@ export async function startDispatcherThread(config: Config, databaseUrl: string,
   let nextDrain = 0;
   let stopped: (() => void) | undefined;
   const post = (m: ToThread) => worker?.postMessage(m);
+  // Rows handed over during one turn leave in one message: a batch of steps completes many requests at once.
+  let handing: HandedMail[] = [];
+  const handOver = () => {
+    const mail = handing;
+    handing = [];
+    if (mail.length > 0) post({ type: 'hand', mail });
+  };
 
   /** Starts a thread; resolves once it is ready (its pool and transport open), rejects if it fails first. */
   function spawn(): Promise<void> {
@@ -92,6 +99,12 @@ export async function startDispatcherThread(config: Config, databaseUrl: string,
     // the thread there); then one per turn, while a pass every 25 ms was all the wakes could bring about.
     wake() {
       if (started && latch.raise()) post({ type: 'wake' });
+    },
+    // A thread that is not running (it died and is being replaced) takes no handovers: rows are queued due.
+    handoverLease: () => (started && !stopping && worker ? DEFAULT_LEASE_MS : undefined),
+    hand(mail) {
+      if (handing.length === 0) setImmediate(handOver);
+      handing.push(...mail);
     },
     drainOnce() {
       if (!worker) return Promise.reject(new Error('mail dispatcher thread is not running'));

@@ -3,7 +3,7 @@
 import { createServer } from 'node:net';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createDispatcher, type DispatcherOptions } from '../../src/mail/dispatcher.ts';
+import { createDispatcher, type DispatcherOptions, type HandedMail } from '../../src/mail/dispatcher.ts';
 import { enqueueMail } from '../../src/mail/outbox.ts';
 import { createSmtpTransport as createPooledSmtpTransport } from '../../src/mail/smtp-transport.ts';
 import type { MailTransport } from '../../src/mail/transport.ts';
@@ -11,6 +11,7 @@ import { openStore, type Store } from '../../src/store/connect.ts';
 import type { Db } from '../../src/store/database.ts';
 import { startSmtpSink, type SmtpSink } from '../fixtures/smtp-sink.ts';
 import { createTestStore, type TestStore } from '../fixtures/test-database.ts';
+import { queueLeased } from '../fixtures/leased-mail.ts';
 
 const CODE = '482913';
 let t: TestStore;
@@ -354,11 +355,72 @@ describe('mail dispatch cost: sessions, statements, concurrency', () => {
   });
 });
 
-/** Counts the UPDATE statements run through a Kysely instance. */
+describe('mail handed over by the steps of this process', () => {
+  const queueCode = (recipient: string, code: string, leaseMs?: number): Promise<HandedMail> =>
+    queueLeased(db, { tenantId: null, template: 'reset_code', recipient, locale: 'en', params: { tenantName: 'Contoso', code, minutes: 10 }, holdsSecret: true }, leaseMs);
+
+  it('sends handed rows after a durable commit of its own, without claiming them', async () => {
+    const counter = new StatementCounter();
+    const delivered: Array<{ to: string; statementsBefore: string[] }> = [];
+    const transport: MailTransport = { send: async (msg) => void delivered.push({ to: msg.to, statementsBefore: [...counter.kinds] }) };
+    const d = createDispatcher({ db: db.withPlugin(counter), transport, logger: recordingLogger(), maxAttempts: 5, pollMs: 60_000 });
+    expect(d.handoverLease()).toBeUndefined(); // not started: queue mail due, and wake
+    d.start();
+    expect(d.handoverLease()).toBe(120_000);
+    await vi.waitFor(() => expect(counter.updates).toBe(1)); // the start-up claim (nothing due)
+    const handed = [await queueCode('hand0@example.com', '610001'), await queueCode('hand1@example.com', '610002'), await queueCode('hand2@example.com', '610003')];
+    d.hand(handed);
+    await vi.waitFor(() => expect(delivered).toHaveLength(3));
+    await d.stop();
+    // The start-up claim (its select of due rows inside its UPDATE), then for the handed rows: the durable
+    // commit (a raw statement) before any send, and one UPDATE recording all three as sent. No claim.
+    const claim = ['SelectQueryNode', 'UpdateQueryNode'];
+    expect(counter.kinds).toEqual([...claim, 'RawNode', 'UpdateQueryNode']);
+    expect(delivered[0]!.statementsBefore).toEqual([...claim, 'RawNode']);
+    const rows = await db.selectFrom('outbox').select(['recipient', 'status', 'attempts', 'params', 'next_attempt_at']).orderBy('recipient').execute();
+    expect(rows.map((r) => r.recipient)).toEqual(['hand0@example.com', 'hand1@example.com', 'hand2@example.com']);
+    for (const [i, r] of rows.entries()) {
+      expect(r).toMatchObject({ status: 'sent', attempts: 1, params: { tenantName: 'Contoso', minutes: 10 } });
+      expect(r.next_attempt_at.getTime()).toBe(handed[i]!.leasedUntil); // the lease it was queued with
+    }
+  });
+
+  it('a leased row is no other dispatcher\'s until its lease ends; a stopping dispatcher releases what it holds', async () => {
+    const other = () => dispatcher(createSmtpTransport(sink.url, 'no-reply@contoso.example'));
+    const kept = await queueCode('kept@example.com', '620001');
+    const { d: second } = other();
+    expect(await second.drainOnce()).toBe(0);
+    // Handed to a dispatcher that stops before it sends: released, and the next claim takes it.
+    const { d: stopping } = dispatcher({ send: async () => expect.unreachable('a stopped dispatcher sends nothing') });
+    stopping.hand([kept]);
+    await stopping.stop();
+    expect(await row(kept.id)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(await second.drainOnce()).toBe(1);
+    expect(sink.messages.map((m) => m.to)).toEqual([['kept@example.com']]);
+    expect(await row(kept.id)).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('leaves a handed row whose lease is half over to a claim', async () => {
+    const late = await queueCode('late-hand@example.com', '630001', 1000);
+    const sent: string[] = [];
+    const { d } = dispatcher({ send: async (msg) => void sent.push(msg.to) }, { leaseMs: 1000 });
+    d.start();
+    await new Promise((r) => setTimeout(r, 600)); // past half of the lease it was queued with
+    d.hand([late]);
+    await vi.waitFor(async () => expect((await row(late.id)).next_attempt_at.getTime()).toBeLessThanOrEqual(Date.now()));
+    await d.stop();
+    expect(sent).toEqual([]);
+    expect(await row(late.id)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+});
+
+/** Counts the UPDATE statements run through a Kysely instance, and keeps the kind of every statement. */
 class StatementCounter implements KyselyPlugin {
   updates = 0;
+  readonly kinds: string[] = [];
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     if (args.node.kind === 'UpdateQueryNode') this.updates++;
+    this.kinds.push(args.node.kind);
     return args.node;
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {

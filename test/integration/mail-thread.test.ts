@@ -7,6 +7,7 @@ import { enqueueMail } from '../../src/mail/outbox.ts';
 import { startDispatcherThread, type ThreadedDispatcher } from '../../src/mail/threaded-dispatcher.ts';
 import { createTestStore, testDatabaseUrl, type TestStore } from '../fixtures/test-database.ts';
 import { startSmtpSink, type SmtpSink } from '../fixtures/smtp-sink.ts';
+import { queueLeased } from '../fixtures/leased-mail.ts';
 
 describe.skipIf(!testDatabaseUrl)('mail dispatcher thread', () => {
   let db: TestStore;
@@ -58,6 +59,34 @@ describe.skipIf(!testDatabaseUrl)('mail dispatcher thread', () => {
     const row = () => db.store.db.selectFrom('outbox').select(['status', 'attempts']).where('recipient', '=', 'meanwhile@example.com').executeTakeFirstOrThrow();
     await expect.poll(row, { timeout: 5_000, interval: 50 }).toEqual({ status: 'sent', attempts: 1 });
     expect(sink.messages.filter((m) => m.to.includes('meanwhile@example.com'))).toHaveLength(1);
+  });
+
+  it('takes the rows steps hand over, those of one turn in one message', async () => {
+    const thread = dispatcher.thread()!;
+    const posted: Array<{ type: string }> = [];
+    const original = thread.postMessage.bind(thread);
+    thread.postMessage = (m: { type: string }) => {
+      posted.push(m);
+      original(m);
+    };
+    try {
+      const lease = dispatcher.handoverLease();
+      expect(lease).toBe(120_000);
+      const mail = (to: string) => queueLeased(db.store.db, { tenantId: null, template: 'test', recipient: to, locale: 'en', params: { tenantName: 'Contoso' }, holdsSecret: false }, lease);
+      const handed = [await mail('handed1@example.com'), await mail('handed2@example.com')];
+      dispatcher.hand([handed[0]!]);
+      dispatcher.hand([handed[1]!]);
+      await sink.waitFor((m) => m.to.includes('handed2@example.com'), 10_000);
+      await sink.waitFor((m) => m.to.includes('handed1@example.com'), 10_000);
+    } finally {
+      thread.postMessage = original;
+    }
+    expect(posted).toEqual([{ type: 'hand', mail: expect.any(Array) }]);
+    const rows = () => db.store.db.selectFrom('outbox').select(['status', 'attempts']).where('recipient', 'in', ['handed1@example.com', 'handed2@example.com']).execute();
+    await expect.poll(rows, { timeout: 5_000, interval: 50 }).toEqual([
+      { status: 'sent', attempts: 1 },
+      { status: 'sent', attempts: 1 },
+    ]);
   });
 
   it('posts a wake only when the thread has started a pass since the last one it was sent', async () => {

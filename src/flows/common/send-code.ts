@@ -83,14 +83,18 @@ async function mailCode(s: Services, tenant: Tenant, flow: FlowRow, proof: Mailb
     ttlSeconds: s.config.codes.ttlSeconds,
     maxAttempts: s.config.codes.maxAttempts,
   });
-  const mail = mailEffect({
-    tenantId: tenant.id,
-    template: proof.template,
-    recipient: address,
-    locale: data.locale && isLocale(data.locale) ? data.locale : 'en',
-    params: { tenantName: tenant.display_name, code, minutes: Math.round(s.config.codes.ttlSeconds / 60) },
-    holdsSecret: true,
-  });
+  // Queued leased to this process's mail dispatcher when it takes handovers, and handed to it after the step.
+  const { effect: mail, handed } = mailEffect(
+    {
+      tenantId: tenant.id,
+      template: proof.template,
+      recipient: address,
+      locale: data.locale && isLocale(data.locale) ? data.locale : 'en',
+      params: { tenantName: tenant.display_name, code, minutes: Math.round(s.config.codes.ttlSeconds / 60) },
+      holdsSecret: true,
+    },
+    s.mailLease(),
+  );
   const sent = auditEffect({ tenantId: tenant.id, type: `${proof.purpose}.code_sent`, result: 'success', target: `email:${address}`, details: { flow: flow.id } }, { ip: ctx.ip, userAgent: ctx.userAgent });
   const next = await moveFlowWith(
     s.db,
@@ -99,7 +103,7 @@ async function mailCode(s: Services, tenant: Tenant, flow: FlowRow, proof: Mailb
     [...(requested ? [requested] : []), ...effects, mail, sent],
     'async',
   );
-  s.mailQueued();
+  s.mailQueued(handed ? [handed] : undefined);
   return next;
 }
 
