@@ -7,6 +7,20 @@ import { startTestApp, type TestApp } from '../fixtures/app.ts';
 import { readSignInSubmission } from '../../src/store/queries/sign-in.ts';
 import { findUserById } from '../../src/store/queries/users.ts';
 import { findFlow } from '../../src/store/queries/flows.ts';
+import { asyncCommitDbOf, keyedDbOf, registerKeyedDb } from '../../src/store/keyed-db.ts';
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+
+/** Counts the statements run through a Kysely instance (by their results: compiled text skips transformQuery). */
+class StatementCount implements KyselyPlugin {
+  count = 0;
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    this.count++;
+    return args.result;
+  }
+}
 
 describe('reading a sign-in submission in one statement', () => {
   let t: TestApp;
@@ -57,5 +71,31 @@ describe('reading a sign-in submission in one statement', () => {
   it('a flow that does not exist and an identifier that does not canonicalise read as absent', async () => {
     const r = await read(undefined, '10.0.0.3', 'no-such-flow-0000000');
     expect(r).toEqual({ flow: undefined, user: undefined, counters: [] });
+  });
+
+  it('submissions read together share one statement, and each gets the answer it gets alone', async () => {
+    const asks: Array<[string | undefined, string, string?]> = [
+      ['reader@example.com', '10.0.0.1'],
+      ['ghost@example.com', '10.0.0.2'],
+      [undefined, '10.0.0.3', 'no-such-flow-0000000'],
+      ['reader@example.com', '10.0.0.2'],
+    ];
+    const alone = [];
+    for (const ask of asks) alone.push(await read(...ask));
+    const statements = new StatementCount();
+    const db = t.nyckel.services.db;
+    const keyed = keyedDbOf(db);
+    registerKeyedDb(db, keyed.withPlugin(statements), asyncCommitDbOf(db));
+    let together;
+    try {
+      together = await Promise.all(asks.map((ask) => read(...ask)));
+    } finally {
+      registerKeyedDb(db, keyed, asyncCommitDbOf(db));
+    }
+    expect(statements.count).toBe(1);
+    for (const r of [...alone, ...together]) r.counters.sort((a, b) => a.key.localeCompare(b.key));
+    expect(together).toEqual(alone);
+    expect(together[3]!.user?.id).toBe(userId);
+    expect(together[3]!.counters.map((c) => c.key)).toEqual([`${prefix}${userId}`]);
   });
 });
