@@ -59,7 +59,7 @@ export const insertWhere = (table: string, row: Record<string, unknown>, types: 
  * text) cost more request-thread CPU than the rest of a reset request's SQL. Only identifiers and types from
  * this code, and integers, are written into the text; every value is a parameter.
  */
-class Statement {
+export class Statement {
   readonly parameters: unknown[] = [];
   param(value: unknown, type: string): string {
     this.parameters.push(value);

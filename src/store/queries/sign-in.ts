@@ -16,6 +16,7 @@ import { CompiledQuery } from 'kysely';
 import type { CounterRow, Db, SignInType } from '../database.ts';
 import { keyedDbOf } from '../keyed-db.ts';
 import { batcherFor, createBatcher } from '../batcher.ts';
+import { Statement } from '../guarded-write.ts';
 import type { FlowRow } from './flows.ts';
 import { userFromJson, type UserRow } from './users.ts';
 
@@ -39,14 +40,21 @@ type Row = FlowRow & { signin_batch: number; signin_user: Record<string, unknown
 
 /** The statement for a batch; `withCounters`: every request in it asks for counters (one shape per batch). */
 function readStatement(requests: readonly SignInReadRequest[], withCounters: boolean): CompiledQuery<Row> {
-  const parameters: unknown[] = [];
-  const p = (value: unknown, type: string) => {
-    parameters.push(value);
-    return `$${parameters.length}::${type}`;
-  };
+  const q = new Statement();
+  const p = (value: unknown, type: string) => q.param(value, type);
   const values = requests.map((a, i) => {
     const c = a.counters;
-    return `(${i}::int, ${p(a.flowId, 'text')}, ${p(a.tenantId, 'uuid')}, ${p(a.signInType, 'text')}, ${p(a.canonicalId ?? null, 'text')}, ${p(c?.accountKeyPrefix ?? null, 'text')}, ${p(c?.unknownAccount ?? null, 'text')}, ${p(c?.otherKeys ?? [], 'text[]')}, ${p(c?.now ?? 0, 'bigint')})`;
+    const columns = [
+      p(a.flowId, 'text'),
+      p(a.tenantId, 'uuid'),
+      p(a.signInType, 'text'),
+      p(a.canonicalId ?? null, 'text'),
+      p(c?.accountKeyPrefix ?? null, 'text'),
+      p(c?.unknownAccount ?? null, 'text'),
+      p(c?.otherKeys ?? [], 'text[]'),
+      p(c?.now ?? 0, 'bigint'),
+    ];
+    return `(${i}::int, ${columns.join(', ')})`;
   });
   const counters = withCounters
     ? `(select coalesce(jsonb_agg(jsonb_build_object('key', l.key, 'points', l.points, 'expire', l.expire::text)), '[]'::jsonb)
@@ -64,7 +72,7 @@ function readStatement(requests: readonly SignInReadRequest[], withCounters: boo
     select r.__batch as signin_batch, f.*, (select to_jsonb(u) - '__batch' from u where u.__batch = r.__batch) as signin_user,
       ${counters} as signin_counters
     from r left join flows f on f.id = r.flow_id`;
-  return CompiledQuery.raw(text, parameters) as CompiledQuery<Row>;
+  return CompiledQuery.raw(text, q.parameters) as CompiledQuery<Row>;
 }
 
 async function readBatch(db: Db, requests: SignInReadRequest[]): Promise<SignInRead[]> {
