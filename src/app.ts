@@ -75,8 +75,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const dispatcher: Dispatcher =
     !options.transport && store.url && config.mail.thread ? await startDispatcherThread(config, store.url, log) : createMailDelivery(config, store.db, log, { transport: options.transport });
 
-  const services: Services = { config, db: store.db, keys, hasher, limits, log, mailQueued: (handed) => (handed && handed.length > 0 ? dispatcher.hand(handed) : dispatcher.wake()),
-    mailLease: () => dispatcher.handoverLease(), afterPasswordChange: [] };
+  const services: Services = {
+    config,
+    db: store.db,
+    keys,
+    hasher,
+    limits,
+    log,
+    mailQueued: (handed) => (handed && handed.length > 0 ? dispatcher.hand(handed) : dispatcher.wake()),
+    mailLease: () => dispatcher.handoverLease(),
+    afterPasswordChange: [],
+  };
 
   const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const app = Fastify({

@@ -2,8 +2,8 @@
 // costs as much main-thread time as serving the request that queued them, so with a real database the
 // dispatcher runs here, with its own small pool and transport, and the request thread only wakes it.
 // Started by threaded-dispatcher.ts; speaks with it through messages: start, wake, hand (rows handed over by
-// steps), drain (→ drained n), stop (→ stopped). Wakes are held back by a latch the two threads share (wake-latch.ts), lowered here as each
-// pass starts.
+// steps), drain (→ drained n), stop (→ stopped). Wakes are held back by a latch the two threads share
+// (wake-latch.ts), lowered here as each pass starts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import type { Config } from '../config/schema.ts';

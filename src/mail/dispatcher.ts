@@ -53,7 +53,7 @@ export interface DispatcherOptions {
   gapMs?: number;
   /** Delay before retry number `attempts + 1`; defaults to retryDelayMs. */
   backoffMs?: (attempts: number) => number;
-  /** Called as each pass starts, before its claim (the thread lowers its wake latch here: wake-latch.ts). */
+  /** Called as each pass starts, before any claim (the thread lowers its wake latch here: wake-latch.ts). */
   beforeClaim?: () => void;
 }
 

@@ -1,7 +1,8 @@
 // The main-thread handle of the dispatcher thread (dispatcher-thread.ts): the same Dispatcher interface as the
 // in-process one. Waking is a message, and so are the rows steps hand over (one message per turn); stop()
-// waits until the thread has recorded its batches in flight and closed its connections. A thread that dies is logged and started again (after a pause that grows while it
-// keeps dying); meanwhile rows stay queued, and leases taken by the dead thread expire and are retried.
+// waits until the thread has recorded its batches in flight and closed its connections. A thread that dies is
+// logged and started again (after a pause that grows while it keeps dying); meanwhile rows stay queued, and
+// leases taken by the dead thread (or rows handed to it) expire and are retried.
 import { Worker } from 'node:worker_threads';
 import { extname } from 'node:path';
 import { createRequire } from 'node:module';

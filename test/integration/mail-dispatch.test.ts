@@ -1,7 +1,6 @@
 // Outbox → dispatcher → a real SMTP session. Runs on in-memory PGlite, and on PostgreSQL too when
 // NYCKEL_TEST_DATABASE_URL is set (where the concurrent-dispatcher test uses two separate pools).
 import { createServer } from 'node:net';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDispatcher, type DispatcherOptions, type HandedMail } from '../../src/mail/dispatcher.ts';
 import { enqueueMail } from '../../src/mail/outbox.ts';
@@ -12,6 +11,7 @@ import type { Db } from '../../src/store/database.ts';
 import { startSmtpSink, type SmtpSink } from '../fixtures/smtp-sink.ts';
 import { createTestStore, type TestStore } from '../fixtures/test-database.ts';
 import { queueLeased } from '../fixtures/leased-mail.ts';
+import { StatementCounter } from '../fixtures/statement-counter.ts';
 
 const CODE = '482913';
 let t: TestStore;
@@ -413,20 +413,6 @@ describe('mail handed over by the steps of this process', () => {
     expect(await row(late.id)).toMatchObject({ status: 'pending', attempts: 0 });
   });
 });
-
-/** Counts the UPDATE statements run through a Kysely instance, and keeps the kind of every statement. */
-class StatementCounter implements KyselyPlugin {
-  updates = 0;
-  readonly kinds: string[] = [];
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    if (args.node.kind === 'UpdateQueryNode') this.updates++;
-    this.kinds.push(args.node.kind);
-    return args.node;
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result;
-  }
-}
 
 /** A port nothing listens on: bind an ephemeral port, then release it. */
 async function closedPort(): Promise<number> {

@@ -8,19 +8,7 @@ import { readSignInSubmission } from '../../src/store/queries/sign-in.ts';
 import { findUserById } from '../../src/store/queries/users.ts';
 import { findFlow } from '../../src/store/queries/flows.ts';
 import { asyncCommitDbOf, keyedDbOf, registerKeyedDb } from '../../src/store/keyed-db.ts';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
-
-/** Counts the statements run through a Kysely instance (by their results: compiled text skips transformQuery). */
-class StatementCount implements KyselyPlugin {
-  count = 0;
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return args.node;
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    this.count++;
-    return args.result;
-  }
-}
+import { StatementCounter } from '../fixtures/statement-counter.ts';
 
 describe('reading a sign-in submission in one statement', () => {
   let t: TestApp;
@@ -82,7 +70,7 @@ describe('reading a sign-in submission in one statement', () => {
     ];
     const alone = [];
     for (const ask of asks) alone.push(await read(...ask));
-    const statements = new StatementCount();
+    const statements = new StatementCounter();
     const db = t.nyckel.services.db;
     const keyed = keyedDbOf(db);
     registerKeyedDb(db, keyed.withPlugin(statements), asyncCommitDbOf(db));
@@ -92,7 +80,7 @@ describe('reading a sign-in submission in one statement', () => {
     } finally {
       registerKeyedDb(db, keyed, asyncCommitDbOf(db));
     }
-    expect(statements.count).toBe(1);
+    expect(statements.results).toBe(1);
     for (const r of [...alone, ...together]) r.counters.sort((a, b) => a.key.localeCompare(b.key));
     expect(together).toEqual(alone);
     expect(together[3]!.user?.id).toBe(userId);

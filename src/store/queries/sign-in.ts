@@ -38,7 +38,10 @@ export interface SignInReadRequest {
 
 type Row = FlowRow & { signin_batch: number; signin_user: Record<string, unknown> | null; signin_counters: CounterRow[] };
 
-/** The statement for a batch; `withCounters`: every request in it asks for counters (one shape per batch). */
+/**
+ * The statement for a batch; `withCounters` when any request in it asks for counters (a request that does not
+ * has no key prefix and no keys, so it matches no counter row).
+ */
 function readStatement(requests: readonly SignInReadRequest[], withCounters: boolean): CompiledQuery<Row> {
   const q = new Statement();
   const p = (value: unknown, type: string) => q.param(value, type);
@@ -76,12 +79,7 @@ function readStatement(requests: readonly SignInReadRequest[], withCounters: boo
 }
 
 async function readBatch(db: Db, requests: SignInReadRequest[]): Promise<SignInRead[]> {
-  const withCounters = requests.every((a) => a.counters);
-  if (!withCounters && requests.some((a) => a.counters)) {
-    // Mixed shapes (never within one configuration): one statement each.
-    return Promise.all(requests.map(async (a) => (await readBatch(db, [a]))[0]!));
-  }
-  const { rows } = await keyedDbOf(db).executeQuery(readStatement(requests, withCounters));
+  const { rows } = await keyedDbOf(db).executeQuery(readStatement(requests, requests.some((a) => a.counters)));
   const out: Array<SignInRead | undefined> = requests.map(() => undefined);
   for (const { signin_batch, signin_user, signin_counters, ...flow } of rows) {
     out[signin_batch] = { flow: flow.id === null ? undefined : (flow as FlowRow), user: signin_user ? userFromJson(signin_user) : undefined, counters: signin_counters };
