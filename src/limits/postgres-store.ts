@@ -10,91 +10,54 @@
 // Counters are hot rows (every request from one IP updates one row), so the app gives this store its own
 // connections with synchronous_commit=off (store/connect.ts): a row lock is released without waiting for the
 // WAL flush. A crash may forget the last fraction of a second of counts, which rate limits can afford.
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { CounterRow, Db } from '../store/database.ts';
 import { createBatcher } from '../store/batcher.ts';
+import { Statement } from '../store/statement.ts';
+import { spendCountersSql, spentCounters, type CounterSpend, type SpentCounter } from '../store/queries/rate-limits.ts';
 import { refusedAfter, storedKey, type LimitResult, type LimitSpec, type LimitStore } from './limiter.ts';
 import { anyOf } from '../store/prepared-client.ts';
 import type { FlowRow } from '../store/queries/flows.ts';
-
-const NEVER = sql<number>`9223372036854775807::bigint`;
 
 type Item = { spec: LimitSpec; key: string; points: number };
 /** One request's spends, and the flow it reads with them (consumeReadingFlow). */
 type Spend = { items: Item[]; flowId?: string };
 type Spent = { results: LimitResult[]; flow?: FlowRow | undefined };
 
+/** What a spend's count means under its limit: over `points` is refused until the window (or block) ends. */
+export function limitResultOf(spent: SpentCounter, now: number): LimitResult {
+  if (spent.count > spent.window.points) return refusedAfter(spent.expire - now);
+  return { ok: true, remaining: spent.window.points - spent.count };
+}
+
+/** A request's charges as the counters they spend (stored keys). */
+export const counterSpendsOf = (items: readonly Item[]): CounterSpend[] => items.map(({ spec, key, points }) => ({ window: spec, key: storedKey(spec, key), points }));
+
 /**
- * Spends the items of many concurrent requests in one statement: points are added up per counter (an upsert
- * may touch a row once), one CTE per limit. Each request's result is then its own place in that sum: the
- * count after its points, as if the requests had run one after another in batch order.
+ * Spends the items of many concurrent requests in one statement (store/queries/rate-limits.ts).
  *
  * Requests that name a flow read it in the same statement: the counters' rows and the flows' rows come back
  * side by side (a full join on false keeps each row's own columns and nulls the other's).
  */
 async function consumeBatch(db: Db, spends: Spend[]): Promise<Spent[]> {
   const now = Date.now();
-  const batch = spends.map((s) => s.items);
   const flowIds = [...new Set(spends.flatMap((s) => (s.flowId === undefined ? [] : [s.flowId])))];
-  const totals = new Map<string, { spec: LimitSpec; points: number }>();
-  for (const items of batch) {
-    for (const { spec, key, points } of items) {
-      const k = storedKey(spec, key);
-      const t = totals.get(k);
-      if (t) t.points += points;
-      else totals.set(k, { spec, points });
-    }
-  }
-  const bySpec = new Map<string, { spec: LimitSpec; rows: Array<[string, number]> }>();
-  for (const [k, { spec, points }] of totals) {
-    const group = bySpec.get(spec.name) ?? { spec, rows: [] };
-    group.rows.push([k, points]);
-    bySpec.set(spec.name, group);
-  }
-  const groups = [...bySpec.values()];
-  const ctes = groups.map(({ spec, rows }, i) => {
-    const max = spec.points;
-    const block = (spec.blockSeconds ?? 0) * 1000;
-    const values = rows.map(([k, points]) => sql`(${k}, ${points}::int, ${now + spec.durationSeconds * 1000}::bigint)`);
-    return sql`${sql.raw(`k${i}`)} as (
-      insert into rate_limits as r (key, points, expire) values ${sql.join(values)}
-      on conflict (key) do update set
-        points = case when coalesce(r.expire, ${NEVER}) <= ${now}::bigint then excluded.points else r.points + excluded.points end,
-        expire = case
-          when coalesce(r.expire, ${NEVER}) <= ${now}::bigint then excluded.expire
-          when ${block}::bigint > 0 and r.points <= ${max}::int and r.points + excluded.points > ${max}::int then ${now + block}::bigint
-          else r.expire end
-      returning key, points, expire)`;
-  });
-  const selects = groups.map((_, i) => sql`select * from ${sql.raw(`k${i}`)}`);
-  const counters = sql.join(selects, sql` union all `);
+  const q = new Statement();
+  const counters = spendCountersSql(q, spends.map((s) => counterSpendsOf(s.items)), now, 'c');
+  const text =
+    flowIds.length === 0
+      ? `with ${counters.ctes.join(', ')} select key, points, expire from c`
+      : `with ${counters.ctes.join(', ')} select * from c full join (select * from flows where id = any(${q.param(flowIds, 'text[]')})) f on false`;
   // Rows of the joined statement carry either a counter's columns or a flow's (the other's are null).
   type Joined = CounterRow | (FlowRow & { key: null });
-  const { rows } =
-    flowIds.length === 0
-      ? await sql<Joined>`with ${sql.join(ctes)} ${counters}`.execute(db)
-      : await sql<Joined>`with ${sql.join(ctes)}, c as (${counters})
-          select * from c full join (select * from flows where id = ${anyOf(flowIds, 'text')}) f on false`.execute(db);
-  const after = new Map<string, CounterRow>();
+  const { rows } = await db.executeQuery(CompiledQuery.raw(text, q.parameters) as CompiledQuery<Joined>);
+  const after: CounterRow[] = [];
   const flows = new Map<string, FlowRow>();
   for (const row of rows) {
-    if (row.key !== null) after.set(row.key, { key: row.key, points: row.points, expire: row.expire });
+    if (row.key !== null) after.push({ key: row.key, points: row.points, expire: row.expire });
     else flows.set(row.id, flowOf(row));
   }
-  // Walk the batch in order: each request sees the count up to and including its own points.
-  const running = new Map<string, number>();
-  const results = batch.map((items) =>
-    items.map(({ spec, key, points }): LimitResult => {
-      const k = storedKey(spec, key);
-      const row = after.get(k);
-      if (!row) throw new Error('rate limit statement returned no row');
-      const before = running.get(k) ?? row.points - (totals.get(k)?.points ?? 0);
-      const count = before + points;
-      running.set(k, count);
-      if (count > spec.points) return refusedAfter(Number(row.expire ?? now) - now);
-      return { ok: true, remaining: spec.points - count };
-    }),
-  );
+  const results = spentCounters(counters, after, now).map((items) => items.map((spent) => limitResultOf(spent, now)));
   return spends.map((s, i) => (s.flowId === undefined ? { results: results[i]! } : { results: results[i]!, flow: flows.get(s.flowId) }));
 }
 

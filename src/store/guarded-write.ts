@@ -22,6 +22,7 @@ import type { Db } from './database.ts';
 import type { FlowRow } from './queries/flows.ts';
 import { batcherFor, createBatcher } from './batcher.ts';
 import { asyncCommitDbOf, keyedDbOf } from './keyed-db.ts';
+import { rowsSql, Statement } from './statement.ts';
 
 /** A value with the SQL type it is cast to (parameters in VALUES lists carry no type of their own). */
 export interface Typed {
@@ -53,27 +54,12 @@ export const insertWhere = (table: string, row: Record<string, unknown>, types: 
   row: Object.fromEntries(Object.entries(row).map(([column, value]) => [column, { value, type: types[column] ?? 'text' }])),
 });
 
-/**
- * The statement is written as text with $n parameters and handed to the driver as it is: these statements are
- * built for every batch of every step, and building them as Kysely templates (nodes, then compiled back to
- * text) cost more request-thread CPU than the rest of a reset request's SQL. Only identifiers and types from
- * this code, and integers, are written into the text; every value is a parameter.
- */
-export class Statement {
-  readonly parameters: unknown[] = [];
-  param(value: unknown, type: string): string {
-    this.parameters.push(value);
-    return `$${this.parameters.length}::${type}`;
-  }
-}
-
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const TYPE = /^[a-z][a-z0-9_ ]*(\[\])?$/;
 const typeOf = (t: Typed) => {
   if (!TYPE.test(t.type)) throw new Error(`guarded write: not a type name: ${t.type}`);
   return t.type;
 };
-const rowsSql = (rows: string[][]) => rows.map((r) => `(${r.join(', ')})`).join(', ');
 
 function headCte(q: Statement, steps: Step[], now: Date): string {
   const rows = steps.map(({ move }, i) => [

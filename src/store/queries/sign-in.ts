@@ -16,7 +16,7 @@ import { CompiledQuery } from 'kysely';
 import type { CounterRow, Db, SignInType } from '../database.ts';
 import { keyedDbOf } from '../keyed-db.ts';
 import { batcherFor, createBatcher } from '../batcher.ts';
-import { Statement } from '../guarded-write.ts';
+import { Statement } from '../statement.ts';
 import type { FlowRow } from './flows.ts';
 import { userFromJson, type UserRow } from './users.ts';
 
