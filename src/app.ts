@@ -16,6 +16,7 @@ import { migrate } from './store/migrate.ts';
 import { deriveKeys, loadOrCreateSecret } from './security/secrets.ts';
 import { createHasher } from './credentials/hasher.ts';
 import { createLimits } from './limits/limits.ts';
+import { createWaitingFlows } from './flows/common/waiting-flows.ts';
 import { sweepExpiredLimits } from './limits/postgres-store.ts';
 import { listenForDirectoryChanges } from './directory/config-cache.ts';
 import type { Dispatcher } from './mail/dispatcher.ts';
@@ -85,6 +86,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     mailQueued: (handed) => (handed && handed.length > 0 ? dispatcher.hand(handed) : dispatcher.wake()),
     mailLease: () => dispatcher.handoverLease(),
     afterPasswordChange: [],
+    ...(limits.inDatabase ? { waitingFlows: createWaitingFlows() } : {}),
   };
 
   const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;

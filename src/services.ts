@@ -6,6 +6,7 @@ import type { Limits } from './limits/limits.ts';
 import type { Keys } from './security/secrets.ts';
 import type { HandedMail } from './mail/dispatcher.ts';
 import type { Db } from './store/database.ts';
+import type { WaitingFlows } from './flows/common/waiting-flows.ts';
 
 export interface Services {
   config: Config;
@@ -23,6 +24,8 @@ export interface Services {
   mailLease(): number | undefined;
   /** Run inside the password-change transaction (e.g. OIDC revokes grants and refresh tokens). */
   afterPasswordChange: Array<(tx: Db, userId: string, tenantId: string) => Promise<void>>;
+  /** Where counters are rows of the database: flows this process created that wait for their first step. */
+  waitingFlows?: WaitingFlows;
 }
 
 /** Who is asking: recorded in audit events and used for rate limits. */

@@ -4,6 +4,8 @@ import type { Config } from '../config/schema.ts';
 import { createLimitStore, createLimiter, storedKey, type LimitBackend, type LimitCharge, type Limiter, type LimitResult } from './limiter.ts';
 import type { CounterRow } from '../store/database.ts';
 import type { FlowRow } from '../store/queries/flows.ts';
+import type { CounterSpend, SpentCounter } from '../store/queries/rate-limits.ts';
+import { counterSpendsOf, limitResultOf } from './postgres-store.ts';
 
 export interface Limits {
   /** Reset requests (send code) per client IP. */
@@ -34,6 +36,10 @@ export interface Limits {
     check(charges: readonly LimitCharge[], rows: readonly CounterRow[], now: number): LimitResult[];
     /** consumeAll, and the flow `flowId` read in the same statement (flows/common/flow-store.ts). */
     consumeAllReadingFlow(charges: readonly LimitCharge[], flowId: string): Promise<{ results: LimitResult[]; flow: FlowRow | undefined }>;
+    /** One point of each charge, as counters another statement spends (store/guarded-write.ts, moveFlowSpending). */
+    counterSpends(charges: readonly LimitCharge[]): CounterSpend[];
+    /** What the counts such a statement saw mean: consumeAll's results. */
+    resultsOf(spent: readonly SpentCounter[]): LimitResult[];
   };
 }
 
@@ -58,6 +64,11 @@ export function createLimits(config: Config, backend: LimitBackend): Limits {
             storedKey: (limiter, key) => storedKey(limiter.spec, key),
             check: (charges, rows, now) => checkRows(charges.map(([limiter, key]) => ({ spec: limiter.spec, key })), rows, now),
             consumeAllReadingFlow: (charges, flowId) => consumeReadingFlow(spends(charges), flowId),
+            counterSpends: (charges) => counterSpendsOf(spends(charges)),
+            resultsOf: (spent) => {
+              const now = Date.now();
+              return spent.map((one) => limitResultOf(one, now));
+            },
           },
         }
       : {}),

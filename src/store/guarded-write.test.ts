@@ -12,7 +12,7 @@ describe('stepStatement', () => {
         { kind: 'update', table: 'verification_codes', set: { superseded_at: { value: new Date(0), type: 'timestamptz' } }, match: { flow_id: { value: hostile, type: 'text' } }, also: 't.superseded_at is null' },
       ],
     }));
-    const q = stepStatement(steps, new Date(0));
+    const q = stepStatement(steps, new Date(0)).query;
     expect(q.sql).not.toContain('drop table');
     expect(q.sql).not.toContain('hostile');
     expect(q.parameters).toContain(hostile);

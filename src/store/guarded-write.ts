@@ -23,6 +23,8 @@ import type { FlowRow } from './queries/flows.ts';
 import { batcherFor, createBatcher } from './batcher.ts';
 import { asyncCommitDbOf, keyedDbOf } from './keyed-db.ts';
 import { rowsSql, Statement } from './statement.ts';
+import type { CounterRow } from './database.ts';
+import { passingSql, spendCountersSql, spentCounters, type CounterSpend, type CounterSpends, type SpentCounter } from './queries/rate-limits.ts';
 
 /** A value with the SQL type it is cast to (parameters in VALUES lists carry no type of their own). */
 export interface Typed {
@@ -45,6 +47,18 @@ export interface FlowMove {
 export interface Step {
   move: FlowMove;
   effects: readonly Effect[];
+  /**
+   * Rate-limit counters the step spends in its own statement (store/queries/rate-limits.ts). They are spent
+   * whether or not the move happens; the move, and so every effect, happens only when each of them stays
+   * within its window.
+   */
+  spends?: readonly CounterSpend[];
+}
+
+/** The moved flow (undefined: not moved, nothing written but the spends) and what each spend saw. */
+export interface StepOutcome {
+  flow: FlowRow | undefined;
+  spent: SpentCounter[];
 }
 
 /** Insert `row` with the step. Values are cast to `types[column]`, or to text for columns not named there. */
@@ -61,8 +75,9 @@ const typeOf = (t: Typed) => {
   return t.type;
 };
 
-function headCte(q: Statement, steps: Step[], now: Date): string {
-  const rows = steps.map(({ move }, i) => [
+/** The moves; `passing`: the CTE of steps whose spends passed (then a step with spends moves only if listed). */
+function headCte(q: Statement, steps: Step[], now: Date, passing?: string): string {
+  const rows = steps.map(({ move, spends }, i) => [
     `${i}::int`,
     q.param(move.id, 'text'),
     q.param(move.from.state, 'text'),
@@ -71,13 +86,15 @@ function headCte(q: Statement, steps: Step[], now: Date): string {
     q.param(JSON.stringify(move.to.data), 'jsonb'),
     q.param(move.to.userId !== undefined, 'boolean'),
     q.param(move.to.userId ?? null, 'uuid'),
+    ...(passing ? [spends && spends.length > 0 ? 'true' : 'false'] : []),
   ]);
+  const gate = passing ? ` and (not v.gated or v.__batch in (select __batch from ${passing}))` : '';
   const at = q.param(now, 'timestamptz');
   return `h as (
     update flows f set state = v.state, data = v.data, user_id = case when v.set_user then v.user_id else f.user_id end,
       version = f.version + 1, updated_at = ${at}
-    from (values ${rowsSql(rows)}) as v(__batch, id, from_state, from_version, state, data, set_user, user_id)
-    where f.id = v.id and f.state = v.from_state and f.version = v.from_version and f.expires_at > ${at}
+    from (values ${rowsSql(rows)}) as v(__batch, id, from_state, from_version, state, data, set_user, user_id${passing ? ', gated' : ''})
+    where f.id = v.id and f.state = v.from_state and f.version = v.from_version and f.expires_at > ${at}${gate}
     returning v.__batch, f.*)`;
 }
 
@@ -118,14 +135,31 @@ function effectCtes(q: Statement, steps: Step[]): string[] {
   });
 }
 
-/** The whole step statement: the moves, then every effect, answering with the moved flows. */
-export function stepStatement(steps: Step[], now: Date): CompiledQuery<FlowRow & { __batch: number }> {
+type StepRow = (FlowRow & { __batch: number; __counter_key?: null }) | (CounterRow & { __batch: null; __counter_key: string });
+
+/**
+ * The whole step statement: the spends (if any step has some) and which steps they let through, the moves, then
+ * every effect, answering with the moved flows and, after them, the counters spent (a full join on false
+ * keeps each row's own columns and nulls the other's).
+ */
+export function stepStatement(steps: Step[], now: Date): { query: CompiledQuery<StepRow>; counters?: CounterSpends } {
   const q = new Statement();
-  const ctes = [headCte(q, steps, now), ...effectCtes(q, steps)];
-  return CompiledQuery.raw(`with ${ctes.join(', ')} select * from h`, q.parameters) as CompiledQuery<FlowRow & { __batch: number }>;
+  const spending = steps.some((s) => s.spends && s.spends.length > 0);
+  const counters = spending ? spendCountersSql(q, steps.map((s) => s.spends ?? []), now.getTime(), 'c') : undefined;
+  const ctes = counters
+    ? [...counters.ctes, passingSql(q, counters, 'c', steps.map((_, i) => i), 'g'), headCte(q, steps, now, 'g'), ...effectCtes(q, steps)]
+    : [headCte(q, steps, now), ...effectCtes(q, steps)];
+  const select = counters ? 'select * from h full join (select key as __counter_key, points, expire from c) cc on false' : 'select * from h';
+  return { query: CompiledQuery.raw(`with ${ctes.join(', ')} ${select}`, q.parameters) as CompiledQuery<StepRow>, ...(counters ? { counters } : {}) };
 }
 
-async function runSteps(db: Db, steps: Step[]): Promise<Array<FlowRow | undefined>> {
+/** A moved flow's own columns (without the batch tag, and the counters' columns where they were joined). */
+function flowOfStepRow(row: FlowRow & { __batch: number; __counter_key?: null }): FlowRow {
+  const { __batch: _b, __counter_key: _k, points: _p, expire: _e, ...flow } = row as typeof row & { points?: unknown; expire?: unknown };
+  return flow;
+}
+
+async function runSteps(db: Db, steps: Step[]): Promise<StepOutcome[]> {
   // One move per flow per statement; a second step on the same flow (a racing request) goes in a second
   // statement, where its compare-and-set sees the first one's result and fails as it should.
   const first: Step[] = [];
@@ -138,13 +172,20 @@ async function runSteps(db: Db, steps: Step[]): Promise<Array<FlowRow | undefine
       first.push(step);
     }
   });
-  const { rows } = await db.executeQuery(stepStatement(first, new Date()));
-  const byStep: Array<FlowRow | undefined> = first.map(() => undefined);
-  for (const { __batch, ...row } of rows) byStep[__batch] = row as FlowRow;
-  const out: Array<FlowRow | undefined> = [];
+  const now = new Date();
+  const { query, counters } = stepStatement(first, now);
+  const { rows } = await db.executeQuery(query);
+  const moved: Array<FlowRow | undefined> = first.map(() => undefined);
+  const after: CounterRow[] = [];
+  for (const row of rows) {
+    if (row.__batch === null) after.push({ key: row.__counter_key, points: row.points, expire: row.expire });
+    else moved[row.__batch] = flowOfStepRow(row);
+  }
+  const spent = counters ? spentCounters(counters, after, now.getTime()) : first.map(() => []);
+  const out: StepOutcome[] = [];
   let f = 0;
-  for (let i = 0; i < steps.length; i++) if (!later.includes(i)) out[i] = byStep[f++];
-  for (const i of later) out[i] = (await runSteps(db, [steps[i]!]))[0];
+  for (let i = 0; i < steps.length; i++) if (!later.includes(i)) out[i] = { flow: moved[f], spent: spent[f++]! };
+  for (const i of later) out[i] = (await runSteps(db, [steps[i]!]))[0]!;
   return out;
 }
 
@@ -164,12 +205,23 @@ async function runSteps(db: Db, steps: Step[]): Promise<Array<FlowRow | undefine
  */
 export type Durability = 'durable' | 'async';
 
+const stepsOf = (db: Db, durability: Durability) => {
+  const [name, pool] = durability === 'async' ? ['flow-steps-async', asyncCommitDbOf] : ['flow-steps', keyedDbOf];
+  return batcherFor(db, name, () => createBatcher<Step, StepOutcome>({ run: (steps) => runSteps(pool(db), steps), maxBatch: 32 }));
+};
+
 /**
  * Moves a flow (compare-and-set) and writes `effects` with it, in one statement coalesced with concurrent
  * steps. Resolves to the moved flow, or undefined when the flow was no longer as read (nothing was written).
  */
-export function moveFlowAndWrite(db: Db, move: FlowMove, effects: readonly Effect[], durability: Durability = 'durable'): Promise<FlowRow | undefined> {
-  const [name, pool] = durability === 'async' ? ['flow-steps-async', asyncCommitDbOf] : ['flow-steps', keyedDbOf];
-  const run = batcherFor(db, name, () => createBatcher<Step, FlowRow | undefined>({ run: (steps) => runSteps(pool(db), steps), maxBatch: 32 }));
-  return run({ move, effects });
+export async function moveFlowAndWrite(db: Db, move: FlowMove, effects: readonly Effect[], durability: Durability = 'durable'): Promise<FlowRow | undefined> {
+  return (await stepsOf(db, durability)({ move, effects })).flow;
+}
+
+/**
+ * moveFlowAndWrite, spending `spends` in the same statement: the flow moves only if they all stay within their
+ * windows, and they are spent either way. Only where the counters are rows of this database.
+ */
+export function moveFlowSpending(db: Db, move: FlowMove, effects: readonly Effect[], spends: readonly CounterSpend[], durability: Durability = 'durable'): Promise<StepOutcome> {
+  return stepsOf(db, durability)({ move, effects, spends });
 }

@@ -4,6 +4,7 @@
 //   POST /{tenant}/{policy}/{segment}?flow=ID           submit a step (form or JSON; CSRF-checked for browsers)
 //   POST /{tenant}/{policy}/{segment}/api               new API flow (no cookies, so no CSRF) → flow JSON
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { NyckelError } from '../../errors.ts';
 import { z } from 'zod';
 import type { Tenant } from '../../directory/tenants.ts';
 import type { RequestContext, Services } from '../../services.ts';
@@ -14,7 +15,8 @@ import { policyPath, resolvePolicy, type PolicyContext } from '../../http/policy
 import { requestContext } from '../../http/request-context.ts';
 import { negotiateLocale } from '../../i18n/negotiate.ts';
 import type { UiMessage } from './ui.ts';
-import { checkCsrf, createFlow, loadFlow, loadFlowSpending, type FlowRow } from './flow-store.ts';
+import { checkCsrf, createFlow, liveFlow, loadFlow, loadFlowSpending, StartAgain, type FlowRow } from './flow-store.ts';
+import type { CodeSpending } from './send-code.ts';
 import type { LimitCharge, LimitResult } from '../../limits/limiter.ts';
 import { afterSubmit, readFlowQuery, sendFlow, withCsrfNode } from './flow-http.ts';
 import type { StepResult } from './step.ts';
@@ -35,10 +37,17 @@ export interface FlowRouteSpec<Body extends { csrf_token?: string | undefined }>
    * are spent as the flow is read (flow-store.ts, loadFlowSpending) and their results handed to `submit`.
    */
   chargesBeforeRead?(s: Services, tenantId: string, body: Body, ctx: RequestContext): LimitCharge[] | undefined;
-  submit(s: Services, tenant: Tenant, flow: FlowRow, body: Body, ctx: RequestContext, spent?: LimitResult[]): Promise<StepResult>;
+  /**
+   * `spending`: the results of `chargesBeforeRead` spent as the flow was read, or — for a flow this process
+   * holds in memory (waiting-flows.ts) — the charges themselves, which the step spends in its own statement or
+   * answers with StartAgain (flow-store.ts).
+   */
+  submit(s: Services, tenant: Tenant, flow: FlowRow, body: Body, ctx: RequestContext, spending?: CodeSpending): Promise<StepResult>;
   /** When a step signs the customer in, go straight on to `returnTo` (sign-up) instead of showing the page. */
   continueWhenSignedIn?: boolean;
 }
+
+type Stepped = { flow: FlowRow; result: StepResult };
 
 const createQuery = z.object({ ui_locales: field(100).optional(), interaction: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/).optional() }).strict();
 
@@ -55,7 +64,40 @@ export function registerFlowRoutes<Body extends { csrf_token?: string | undefine
     const data = spec.initialData(ctx, locale, browser ? q.interaction : undefined);
     const token = browserToken?.();
     const flow = await createFlow(s.db, s.keys, { tenantId: ctx.tenant.id, kind: spec.kind, state: spec.firstState, data: { ...data }, ttlSeconds: s.config.flows.ttlSeconds, ...(token ? { browserToken: token } : {}) });
+    if (spec.chargesBeforeRead) s.waitingFlows?.put(flow);
     return { ctx, flow };
+  }
+
+  /**
+   * The step from the flow as this process created it, if it holds it and the submission passes the checks a
+   * read flow would (tenant, kind, expiry, CSRF); else, or when the step answers StartAgain, undefined and what
+   * was spent.
+   */
+  async function fromWaiting(flowId: string, ctx: PolicyContext, body: Body, rctx: RequestContext, charges: LimitCharge[], csrf: [string | undefined, string | undefined]): Promise<Stepped | { spent: LimitResult[] | undefined } | undefined> {
+    const held = s.waitingFlows?.take(flowId);
+    if (!held) return undefined;
+    try {
+      const flow = liveFlow(held, ctx.tenant.id, spec.kind);
+      checkCsrf(s.keys, flow, ...csrf);
+      return { flow, result: await spec.submit(s, ctx.tenant, flow, body, rctx, { inStep: charges }) };
+    } catch (err) {
+      if (err instanceof StartAgain) return { spent: err.spent };
+      if (err instanceof NyckelError && (err.code === 'csrf.invalid' || err.code.startsWith('flow.'))) return undefined; // answered from a read
+      throw err;
+    }
+  }
+
+  /** The step of a submission, from the flow held in memory when that works out, else from a read. */
+  async function step(flowId: unknown, ctx: PolicyContext, body: Body, rctx: RequestContext, charges: LimitCharge[] | undefined, csrf: [string | undefined, string | undefined]): Promise<Stepped> {
+    const waiting = charges && typeof flowId === 'string' ? await fromWaiting(flowId, ctx, body, rctx, charges, csrf) : undefined;
+    if (waiting && 'result' in waiting) return waiting;
+    const { flow, spent } = waiting?.spent
+      ? { flow: await loadFlow(s.db, flowId, ctx.tenant.id, spec.kind), spent: waiting.spent }
+      : charges
+        ? await loadFlowSpending(s, flowId, ctx.tenant.id, spec.kind, charges)
+        : { flow: await loadFlow(s.db, flowId, ctx.tenant.id, spec.kind), spent: undefined };
+    checkCsrf(s.keys, flow, ...csrf);
+    return { flow, result: await spec.submit(s, ctx.tenant, flow, body, rctx, spent) };
   }
 
   app.get(path, async (req, reply) => {
@@ -76,10 +118,9 @@ export function registerFlowRoutes<Body extends { csrf_token?: string | undefine
     const body = parse(spec.submission, req.body);
     const rctx = requestContext(req);
     const charges = spec.chargesBeforeRead?.(s, ctx.tenant.id, body, rctx);
-    const { flow, spent } = charges ? await loadFlowSpending(s, flowId, ctx.tenant.id, spec.kind, charges) : { flow: await loadFlow(s.db, flowId, ctx.tenant.id, spec.kind), spent: undefined };
     const headerToken = req.headers['x-csrf-token'];
-    checkCsrf(s.keys, flow, readCookie(req, csrfCookieName(cookies)), body.csrf_token ?? (typeof headerToken === 'string' ? headerToken : undefined));
-    const result = await spec.submit(s, ctx.tenant, flow, body, rctx, spent);
+    const csrf: [string | undefined, string | undefined] = [readCookie(req, csrfCookieName(cookies)), body.csrf_token ?? (typeof headerToken === 'string' ? headerToken : undefined)];
+    const { flow, result } = await step(flowId, ctx, body, rctx, charges, csrf);
     if (result.sessionToken) {
       // API flows (native apps) get the session token in the body; they have no cookie jar to trust.
       if (!flow.browser) return reply.send({ id: flow.id, type: spec.kind, state: result.flow.state, user_id: result.flow.user_id, session_token: result.sessionToken });

@@ -6,7 +6,7 @@ import type { Db } from '../../store/database.ts';
 import { findFlow, insertFlow, type FlowRow } from '../../store/queries/flows.ts';
 import type { LimitCharge, LimitResult } from '../../limits/limiter.ts';
 import type { Services } from '../../services.ts';
-import { moveFlowAndWrite, type Durability, type Effect } from '../../store/guarded-write.ts';
+import { moveFlowAndWrite, moveFlowSpending, type Durability, type Effect } from '../../store/guarded-write.ts';
 
 export type { FlowRow };
 
@@ -96,3 +96,26 @@ export async function moveFlowWith(db: Db, flow: FlowRow, to: { state: string; d
 /** Compare-and-set move with nothing else written; a lost race is a 409 ("this step was already taken"). */
 export const moveFlow = (db: Db, flow: FlowRow, to: { state: string; data: Record<string, unknown>; userId?: string | null }, durability: Durability = 'durable'): Promise<FlowRow> =>
   moveFlowWith(db, flow, to, [], durability);
+
+/**
+ * A step that started from a flow held in memory (waiting-flows.ts) and could not move it: the routes start it
+ * again from a fresh read, with the results of what it spent (undefined: it spent nothing).
+ */
+export class StartAgain extends Error {
+  constructor(readonly spent: LimitResult[] | undefined) {
+    super('the step starts again from a fresh read of its flow');
+  }
+}
+
+/**
+ * moveFlowWith, with `charges` spent in the same statement (counters in this database; one point each): the
+ * flow moves only if they all pass, and they are spent either way. Not moved — a charge refused, or the flow
+ * no longer as read — is StartAgain with the charges' results.
+ */
+export async function moveFlowSpendingWith(s: Services, flow: FlowRow, to: { state: string; data: Record<string, unknown> }, effects: readonly Effect[], charges: readonly LimitCharge[], durability: Durability = 'durable'): Promise<FlowRow> {
+  const counters = s.limits.inDatabase;
+  if (!counters) throw new StartAgain(undefined);
+  const { flow: next, spent } = await moveFlowSpending(s.db, { id: flow.id, from: { state: flow.state, version: flow.version }, to }, effects, counters.counterSpends(charges), durability);
+  if (!next) throw new StartAgain(counters.resultsOf(spent));
+  return next;
+}

@@ -15,7 +15,7 @@ import { invalidateCodesOfFlow } from '../../store/queries/verification-codes.ts
 import type { RequestContext, Services } from '../../services.ts';
 import type { LimitCharge, LimitResult } from '../../limits/limiter.ts';
 import { msg, type UiMessage } from './ui.ts';
-import { moveFlow, moveFlowWith, type FlowRow } from './flow-store.ts';
+import { moveFlow, moveFlowSpendingWith, moveFlowWith, StartAgain, type FlowRow } from './flow-store.ts';
 import type { StepResult } from './step.ts';
 
 /** What differs between flows that prove a mailbox. */
@@ -61,6 +61,12 @@ export function sendCodeCharges(s: Services, tenantId: string, body: { action: s
   return canonical.ok ? codeCharges(s, tenantId, canonical.value, ctx) : undefined;
 }
 
+/**
+ * How "Send verification code" gets its limits spent: the results, when the routes spent them as they read the
+ * flow; `inStep`, when the flow came from memory (waiting-flows.ts) and the step spends them in its own statement.
+ */
+export type CodeSpending = readonly LimitResult[] | { inStep: readonly LimitCharge[] };
+
 /** One step (one statement on PostgreSQL); `spent`: the results when the routes spent them already. */
 async function withinLimits(s: Services, tenant: Tenant, address: string, ctx: RequestContext, spent?: readonly LimitResult[]): Promise<boolean> {
   const results = spent && spent.length > 0 ? spent : await s.limits.consumeAll(codeCharges(s, tenant.id, address, ctx));
@@ -73,8 +79,9 @@ async function withinLimits(s: Services, tenant: Tenant, address: string, ctx: R
  * and one database round trip, which is what a reset request costs most. The steps of this file commit
  * asynchronously (store/guarded-write.ts, Durability): a crash may undo one whole, never half of one, and
  * never one whose mail went out; the customer then asks again. "Change e-mail" stays durable: it ends a code.
+ * `inStep`: the limits are spent in that same statement, and nothing else is written unless they pass.
  */
-async function mailCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, data: MailboxData, address: string, ctx: RequestContext, requested?: Effect): Promise<FlowRow> {
+async function mailCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, data: MailboxData, address: string, ctx: RequestContext, requested?: Effect, inStep?: readonly LimitCharge[]): Promise<FlowRow> {
   const { code, effects } = prepareCode(s.keys, {
     tenantId: tenant.id,
     flowId: flow.id,
@@ -96,31 +103,38 @@ async function mailCode(s: Services, tenant: Tenant, flow: FlowRow, proof: Mailb
     s.mailLease(),
   );
   const sent = auditEffect({ tenantId: tenant.id, type: `${proof.purpose}.code_sent`, result: 'success', target: `email:${address}`, details: { flow: flow.id } }, { ip: ctx.ip, userAgent: ctx.userAgent });
-  const next = await moveFlowWith(
-    s.db,
-    flow,
-    { state: 'code_sent', data: { ...data, email: address, codeSentAt: new Date().toISOString(), messages: [msg('info', `${proof.purpose}.code_sent`)] } },
-    [...(requested ? [requested] : []), ...effects, mail, sent],
-    'async',
-  );
+  const to = { state: 'code_sent', data: { ...data, email: address, codeSentAt: new Date().toISOString(), messages: [msg('info', `${proof.purpose}.code_sent`)] } };
+  const writes = [...(requested ? [requested] : []), ...effects, mail, sent];
+  const next = inStep ? await moveFlowSpendingWith(s, flow, to, writes, inStep, 'async') : await moveFlowWith(s.db, flow, to, writes, 'async');
   s.mailQueued(handed ? [handed] : undefined);
   return next;
 }
 
-/** `spent`: what the routes spent for `sendCodeCharges` of this input as they read the flow. */
-export async function sendCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, input: { email?: string; username?: string }, ctx: RequestContext, spent?: readonly LimitResult[]): Promise<StepResult> {
+/**
+ * `spending`: what the routes spent for `sendCodeCharges` of this input as they read the flow, or the charges
+ * to spend in the step's statement. In that case a step that cannot move the flow (a charge refused, the flow
+ * moved meanwhile, an input the step answers without a code) throws StartAgain: the routes then read the flow
+ * and run the step again with what was spent, so it ends exactly as it would have from a read.
+ */
+export async function sendCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, input: { email?: string; username?: string }, ctx: RequestContext, spending?: CodeSpending): Promise<StepResult> {
   const data = mailboxData(flow);
   const email = canonicaliseEmail(input.email ?? '');
   const username = data.identityType === 'username' ? canonicaliseUsername(input.username ?? '') : undefined;
   const display = { emailDisplay: (input.email ?? '').slice(0, 254), ...(data.identityType === 'username' ? { username: (input.username ?? '').slice(0, 64) } : {}) };
   const invalid = !email.ok ? email.code : username && !username.ok ? username.code : undefined;
+  const inStep = spending && 'inStep' in spending ? spending.inStep : undefined;
+  if (inStep && (invalid || !email.ok)) throw new StartAgain(undefined);
   if (invalid || !email.ok) {
     const next = await moveFlow(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', invalid ?? 'email.invalid')] } }, 'async');
     return { flow: next, status: 400 };
   }
   // Recorded whether or not the limits allow a code; written with the step's own move either way.
   const requested = auditEffect({ tenantId: tenant.id, type: `${proof.purpose}.requested`, result: 'success', target: `email:${email.value}` }, { ip: ctx.ip, userAgent: ctx.userAgent });
-  if (!(await withinLimits(s, tenant, email.value, ctx, spent))) {
+  if (inStep) {
+    const withIdentity: MailboxData = { ...data, emailDisplay: email.display, ...(username?.ok ? { username: username.value } : {}) };
+    return { flow: await mailCode(s, tenant, flow, proof, withIdentity, email.value, ctx, requested, inStep), status: 200 };
+  }
+  if (!(await withinLimits(s, tenant, email.value, ctx, spending as readonly LimitResult[] | undefined))) {
     const next = await moveFlowWith(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', `${proof.purpose}.throttled`)] } }, [requested], 'async');
     return { flow: next, status: 429 };
   }

@@ -5,8 +5,7 @@ import type { Tenant } from '../../directory/tenants.ts';
 import type { RequestContext, Services } from '../../services.ts';
 import type { FlowRow } from '../common/flow-store.ts';
 import type { StepResult } from '../common/step.ts';
-import { changeEmail, resendCode, sendCode } from '../common/send-code.ts';
-import type { LimitResult } from '../../limits/limiter.ts';
+import { changeEmail, resendCode, sendCode, type CodeSpending } from '../common/send-code.ts';
 import { allowedActions, isResetState, type ResetAction } from './states.ts';
 import { RESET_PROOF } from './flow.ts';
 import { verifyCodeStep } from './verify-code.ts';
@@ -23,13 +22,13 @@ export interface ResetInput {
 
 export type { StepResult };
 
-/** `spent`: the results of `sendCodeCharges`, when the routes spent them as they read the flow. */
-export async function submitReset(s: Services, tenant: Tenant, flow: FlowRow, input: ResetInput, ctx: RequestContext, spent?: LimitResult[]): Promise<StepResult> {
+/** `spending`: the results of `sendCodeCharges` when the routes spent them, or the charges to spend in the step. */
+export async function submitReset(s: Services, tenant: Tenant, flow: FlowRow, input: ResetInput, ctx: RequestContext, spending?: CodeSpending): Promise<StepResult> {
   if (!isResetState(flow.state)) throw new NyckelError('flow.not_found', 404);
   if (!allowedActions(flow.state).includes(input.action)) throw new NyckelError('flow.action_not_allowed', 409);
   switch (input.action) {
     case 'send_code':
-      return sendCode(s, tenant, flow, RESET_PROOF, input, ctx, spent);
+      return sendCode(s, tenant, flow, RESET_PROOF, input, ctx, spending);
     case 'resend_code':
       return resendCode(s, tenant, flow, RESET_PROOF, ctx);
     case 'change_email':

@@ -5,8 +5,7 @@ import type { Tenant } from '../../directory/tenants.ts';
 import type { RequestContext, Services } from '../../services.ts';
 import type { FlowRow } from '../common/flow-store.ts';
 import type { StepResult } from '../common/step.ts';
-import { changeEmail, resendCode, sendCode } from '../common/send-code.ts';
-import type { LimitResult } from '../../limits/limiter.ts';
+import { changeEmail, resendCode, sendCode, type CodeSpending } from '../common/send-code.ts';
 import { allowedActions, isSignUpState, type SignUpAction } from './states.ts';
 import { SIGN_UP_PROOF } from './flow.ts';
 import { verifyCodeStep } from './verify-code.ts';
@@ -14,13 +13,13 @@ import { createAccount, type AccountInput } from './create-account.ts';
 
 export type SignUpInput = AccountInput & { action: SignUpAction; email?: string; username?: string; code?: string };
 
-/** `spent`: the results of `sendCodeCharges`, when the routes spent them as they read the flow. */
-export async function submitSignUp(s: Services, tenant: Tenant, flow: FlowRow, input: SignUpInput, ctx: RequestContext, spent?: LimitResult[]): Promise<StepResult> {
+/** `spending`: the results of `sendCodeCharges` when the routes spent them, or the charges to spend in the step. */
+export async function submitSignUp(s: Services, tenant: Tenant, flow: FlowRow, input: SignUpInput, ctx: RequestContext, spending?: CodeSpending): Promise<StepResult> {
   if (!isSignUpState(flow.state)) throw new NyckelError('flow.not_found', 404);
   if (!allowedActions(flow.state).includes(input.action)) throw new NyckelError('flow.action_not_allowed', 409);
   switch (input.action) {
     case 'send_code':
-      return sendCode(s, tenant, flow, SIGN_UP_PROOF, input, ctx, spent);
+      return sendCode(s, tenant, flow, SIGN_UP_PROOF, input, ctx, spending);
     case 'resend_code':
       return resendCode(s, tenant, flow, SIGN_UP_PROOF, ctx);
     case 'change_email':
