@@ -30,4 +30,22 @@ describe('stepStatement', () => {
     const step: Step = { move: { id: 'f', from: { state: 'a', version: 1 }, to: { state: 'b', data: {} } }, effects: [insertWhere('audit_events', { type: 'x' }, { type: 'text); drop table flows; --' })] };
     expect(() => stepStatement([step], new Date(0))).toThrow(/not a type name/);
   });
+
+  it('spends counters before the moves and lets only steps whose spends pass move, every key a parameter', () => {
+    const window = { name: 'w', points: 2, durationSeconds: 60 };
+    const steps: Step[] = [0, 1, 2].map((i) => ({
+      move: { id: `f${i}`, from: { state: 'identify', version: 1 }, to: { state: 'code_sent', data: {} } },
+      effects: [insertWhere('audit_events', { type: 'x' })],
+      ...(i < 2 ? { spends: [{ window, key: `${hostile}-shared`, points: 1 }] } : {}),
+    }));
+    const { query, counters } = stepStatement(steps, new Date(0));
+    expect(query.sql).not.toContain('hostile');
+    expect(query.parameters).toContain(`${hostile}-shared`);
+    // One upsert for the shared counter (its points added up), before the gate and the moves.
+    expect(query.sql.match(/insert into rate_limits/g)).toHaveLength(1);
+    expect(query.sql.indexOf('insert into rate_limits')).toBeLessThan(query.sql.indexOf('update flows'));
+    expect(query.sql).toMatch(/not v\.gated or v\.__batch in \(select __batch from g\)/);
+    // The first spend sees one point less than the batch's total, the second the total; the third step spends nothing.
+    expect(counters?.offsets.map((items) => items.map((i) => i.offset))).toEqual([[-1], [0], []]);
+  });
 });

@@ -9,7 +9,8 @@
 // the expiry is checked here and again by the move.
 //
 // Entries leave when taken (a flow's first submission), and the oldest leave first once `max` are held, so the
-// memory is bounded (about half a kilobyte an entry): a flow whose entry is gone just takes the two-statement way.
+// memory is bounded (about a kilobyte an entry, 20 MB at the default): a flow whose entry is gone just takes the
+// two-statement way.
 import type { FlowRow } from '../../store/queries/flows.ts';
 
 export interface WaitingFlows {
@@ -19,7 +20,7 @@ export interface WaitingFlows {
   readonly size: number;
 }
 
-export function createWaitingFlows(max = 50_000): WaitingFlows {
+export function createWaitingFlows(max = 20_000): WaitingFlows {
   const flows = new Map<string, FlowRow>();
   return {
     put(flow) {
