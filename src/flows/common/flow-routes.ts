@@ -33,8 +33,9 @@ export interface FlowRouteSpec<Body extends { csrf_token?: string | undefined }>
   initialData(ctx: PolicyContext, locale: string, interaction?: string): object;
   toJson(flow: FlowRow, action: string, extra?: UiMessage[]): FlowJson;
   /**
-   * Limits a submission spends whose keys the body alone tells (the address of "Send verification code"): they
-   * are spent as the flow is read (flow-store.ts, loadFlowSpending) and their results handed to `submit`.
+   * Limits a submission spends whose keys the body alone tells (the address of "Send verification code"): spent
+   * in the step's own statement when this process holds the flow in memory (waiting-flows.ts; flows of such
+   * kinds are put there when created), else as the flow is read (flow-store.ts, loadFlowSpending).
    */
   chargesBeforeRead?(s: Services, tenantId: string, body: Body, ctx: RequestContext): LimitCharge[] | undefined;
   /**

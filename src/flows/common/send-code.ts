@@ -51,7 +51,8 @@ const codeCharges = (s: Services, tenantId: string, address: string, ctx: Reques
 
 /**
  * What a submission will spend if it is "Send verification code", known before its flow is read: the routes
- * spend it as they read the flow (flow-store.ts, loadFlowSpending), and hand the results to sendCode.
+ * hand it to sendCode to spend in the step's statement when they hold the flow in memory (waiting-flows.ts),
+ * else spend it as they read the flow (flow-store.ts, loadFlowSpending) and hand sendCode the results.
  * Undefined for other actions, and when the address is not well-formed (nothing is spent: the step only
  * answers email.invalid).
  */
