@@ -17,13 +17,17 @@
 // snapshot and one transaction, so each step is atomic: when its move matches no row (a parallel request
 // moved the flow first), none of its effects are written. Effects see the snapshot from before the
 // statement, so "supersede the flow's live codes" and "insert the new code" never touch each other's rows.
+//
+// A step may also spend rate-limit counters (`spends`, store/queries/rate-limits.ts): their upserts come first
+// (c0, c1…, all of them in c), then g lists the steps whose every count stays within its window, and such a
+// step moves only if g lists it — `and (not v.gated or v.__batch in (select __batch from g))`. The spends are
+// written either way; the counters come back after the moved flows, so each step learns what it spent.
 import { CompiledQuery } from 'kysely';
-import type { Db } from './database.ts';
+import type { CounterRow, Db } from './database.ts';
 import type { FlowRow } from './queries/flows.ts';
 import { batcherFor, createBatcher } from './batcher.ts';
 import { asyncCommitDbOf, keyedDbOf } from './keyed-db.ts';
 import { rowsSql, Statement } from './statement.ts';
-import type { CounterRow } from './database.ts';
 import { passingSql, spendCountersSql, spentCounters, type CounterSpend, type CounterSpends, type SpentCounter } from './queries/rate-limits.ts';
 
 /** A value with the SQL type it is cast to (parameters in VALUES lists carry no type of their own). */

@@ -4,7 +4,6 @@
 //   POST /{tenant}/{policy}/{segment}?flow=ID           submit a step (form or JSON; CSRF-checked for browsers)
 //   POST /{tenant}/{policy}/{segment}/api               new API flow (no cookies, so no CSRF) → flow JSON
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NyckelError } from '../../errors.ts';
 import { z } from 'zod';
 import type { Tenant } from '../../directory/tenants.ts';
 import type { RequestContext, Services } from '../../services.ts';
@@ -77,13 +76,17 @@ export function registerFlowRoutes<Body extends { csrf_token?: string | undefine
   async function fromWaiting(flowId: string, ctx: PolicyContext, body: Body, rctx: RequestContext, charges: LimitCharge[], csrf: [string | undefined, string | undefined]): Promise<Stepped | { spent: LimitResult[] | undefined } | undefined> {
     const held = s.waitingFlows?.take(flowId);
     if (!held) return undefined;
+    let flow: FlowRow;
     try {
-      const flow = liveFlow(held, ctx.tenant.id, spec.kind);
+      flow = liveFlow(held, ctx.tenant.id, spec.kind);
       checkCsrf(s.keys, flow, ...csrf);
+    } catch {
+      return undefined; // refused: the read path spends, then answers as it always does
+    }
+    try {
       return { flow, result: await spec.submit(s, ctx.tenant, flow, body, rctx, { inStep: charges }) };
     } catch (err) {
       if (err instanceof StartAgain) return { spent: err.spent };
-      if (err instanceof NyckelError && (err.code === 'csrf.invalid' || err.code.startsWith('flow.'))) return undefined; // answered from a read
       throw err;
     }
   }
