@@ -151,7 +151,7 @@ export function stepStatement(steps: Step[], now: Date): { query: CompiledQuery<
   const spending = steps.some((s) => s.spends && s.spends.length > 0);
   const counters = spending ? spendCountersSql(q, steps.map((s) => s.spends ?? []), now.getTime(), 'c') : undefined;
   const ctes = counters
-    ? [...counters.ctes, passingSql(q, counters, 'c', steps.map((_, i) => i), 'g'), headCte(q, steps, now, 'g'), ...effectCtes(q, steps)]
+    ? [...counters.ctes, passingSql(q, counters, 'c', 'g'), headCte(q, steps, now, 'g'), ...effectCtes(q, steps)]
     : [headCte(q, steps, now), ...effectCtes(q, steps)];
   const select = counters ? 'select * from h full join (select key as __counter_key, points, expire from c) cc on false' : 'select * from h';
   return { query: CompiledQuery.raw(`with ${ctes.join(', ')} ${select}`, q.parameters) as CompiledQuery<StepRow>, ...(counters ? { counters } : {}) };

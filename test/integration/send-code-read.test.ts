@@ -81,12 +81,17 @@ describe.skipIf(!testDatabaseUrl)('send code on PostgreSQL: the limits are spent
     await store?.cleanup();
   });
 
-  it('spends both limits, moves the flow and writes the code in ONE statement for a flow this process created', async () => {
-    const flow = await newResetFlow(t);
+  /** A send_code to `t` on a new flow of `creator`'s: the statements it ran. */
+  async function sendCodeStatements(creator: TestApp, email: string) {
+    const flow = await newResetFlow(creator);
     seen().length = 0;
-    const res = await submit(t, flow, { action: 'send_code', email: 'one-statement@example.com' });
+    const res = await submit(t, flow, { action: 'send_code', email });
     expect(res.json.state).toBe('code_sent');
-    const statements = stepStatements();
+    return stepStatements();
+  }
+
+  it('spends both limits, moves the flow and writes the code in ONE statement for a flow this process created', async () => {
+    const statements = await sendCodeStatements(t, 'one-statement@example.com');
     expect(statements.map((q) => q.pool)).toEqual(['limits']);
     expect(statements[0]!.sql).toMatch(/insert into rate_limits/);
     expect(statements[0]!.sql).toMatch(/update flows f set/);
@@ -96,11 +101,7 @@ describe.skipIf(!testDatabaseUrl)('send code on PostgreSQL: the limits are spent
   });
 
   it('reads the flow in the statement that spends the limits when another process created it, then writes the step', async () => {
-    const flow = await newResetFlow(other);
-    seen().length = 0;
-    const res = await submit(t, flow, { action: 'send_code', email: 'two-statements@example.com' });
-    expect(res.json.state).toBe('code_sent');
-    const statements = stepStatements();
+    const statements = await sendCodeStatements(other, 'two-statements@example.com');
     expect(statements.map((q) => q.pool)).toEqual(['limits', 'limits']);
     expect(statements[0]!.sql).toMatch(/insert into rate_limits/);
     expect(statements[0]!.sql).toMatch(/from flows where id = any/);

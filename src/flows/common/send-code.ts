@@ -124,6 +124,7 @@ export async function sendCode(s: Services, tenant: Tenant, flow: FlowRow, proof
   const display = { emailDisplay: (input.email ?? '').slice(0, 254), ...(data.identityType === 'username' ? { username: (input.username ?? '').slice(0, 64) } : {}) };
   const invalid = !email.ok ? email.code : username && !username.ok ? username.code : undefined;
   const inStep = spending && 'inStep' in spending ? spending.inStep : undefined;
+  const spent = spending && !('inStep' in spending) ? spending : undefined;
   if (inStep && (invalid || !email.ok)) throw new StartAgain(undefined);
   if (invalid || !email.ok) {
     const next = await moveFlow(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', invalid ?? 'email.invalid')] } }, 'async');
@@ -131,16 +132,12 @@ export async function sendCode(s: Services, tenant: Tenant, flow: FlowRow, proof
   }
   // Recorded whether or not the limits allow a code; written with the step's own move either way.
   const requested = auditEffect({ tenantId: tenant.id, type: `${proof.purpose}.requested`, result: 'success', target: `email:${email.value}` }, { ip: ctx.ip, userAgent: ctx.userAgent });
-  if (inStep) {
-    const withIdentity: MailboxData = { ...data, emailDisplay: email.display, ...(username?.ok ? { username: username.value } : {}) };
-    return { flow: await mailCode(s, tenant, flow, proof, withIdentity, email.value, ctx, requested, inStep), status: 200 };
-  }
-  if (!(await withinLimits(s, tenant, email.value, ctx, spending as readonly LimitResult[] | undefined))) {
+  if (!inStep && !(await withinLimits(s, tenant, email.value, ctx, spent))) {
     const next = await moveFlowWith(s.db, flow, { state: 'identify', data: { ...data, ...display, messages: [msg('error', `${proof.purpose}.throttled`)] } }, [requested], 'async');
     return { flow: next, status: 429 };
   }
   const withIdentity: MailboxData = { ...data, emailDisplay: email.display, ...(username?.ok ? { username: username.value } : {}) };
-  return { flow: await mailCode(s, tenant, flow, proof, withIdentity, email.value, ctx, requested), status: 200 };
+  return { flow: await mailCode(s, tenant, flow, proof, withIdentity, email.value, ctx, requested, inStep), status: 200 };
 }
 
 export async function resendCode(s: Services, tenant: Tenant, flow: FlowRow, proof: MailboxProof, ctx: RequestContext): Promise<StepResult> {

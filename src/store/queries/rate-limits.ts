@@ -44,7 +44,10 @@ export interface CounterSpends {
 
 const NEVER = '9223372036854775807::bigint';
 
-/** The CTEs that spend `batch` (one list of spends per request); `name` is the CTE of all counters spent. */
+/**
+ * The CTEs that spend `batch` (one list of spends per request, at least one spend in all); `name` is the CTE
+ * of all counters spent.
+ */
 export function spendCountersSql(q: Statement, batch: ReadonlyArray<readonly CounterSpend[]>, now: number, name: string): CounterSpends {
   const totals = new Map<string, { window: CounterWindow; points: number }>();
   for (const spends of batch) {
@@ -83,19 +86,19 @@ export function spendCountersSql(q: Statement, batch: ReadonlyArray<readonly Cou
         expire = case when coalesce(r.expire, ${NEVER}) <= ${at} then excluded.expire ${overflow} else r.expire end
       returning key, points, expire)`;
   });
-  const all = groups.length === 0 ? 'select null::text as key, 0 as points, null::bigint as expire where false' : groups.map((_, i) => `select * from ${name}${i}`).join(' union all ');
+  const all = groups.map((_, i) => `select * from ${name}${i}`).join(' union all ');
   return { ctes: [...ctes, `${name} as (${all})`], offsets };
 }
 
 /**
- * A CTE `name` of the requests (by `__batch`, `places[i]` for request i) whose every spend stays within its
+ * A CTE `name` of the requests (by `__batch`, their place in the batch) whose every spend stays within its
  * window's points: the rule limits/postgres-store.ts applies to the counts (`count > points` is refused).
+ * Only for a batch that spends something.
  */
-export function passingSql(q: Statement, spends: CounterSpends, counters: string, places: readonly number[], name: string): string {
+export function passingSql(q: Statement, spends: CounterSpends, counters: string, name: string): string {
   const rows = spends.offsets.flatMap((items, i) =>
-    items.map(({ spend, offset }) => [`${places[i]}::int`, q.param(spend.key, 'text'), q.param(offset, 'int'), q.param(spend.window.points, 'int')]),
+    items.map(({ spend, offset }) => [`${i}::int`, q.param(spend.key, 'text'), q.param(offset, 'int'), q.param(spend.window.points, 'int')]),
   );
-  if (rows.length === 0) return `${name} as (select null::int as __batch where false)`;
   return `${name} as (select x.__batch from (values ${rowsSql(rows)}) as x(__batch, key, "offset", max)
     join ${counters} c on c.key = x.key group by x.__batch having bool_and(c.points + x."offset" <= x.max))`;
 }
