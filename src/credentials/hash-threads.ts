@@ -8,15 +8,23 @@
 // the cores). The hasher (hasher.ts) keeps up to JOBS_PER_THREAD jobs out per thread, so the next one is always
 // waiting.
 //
-// Under load a thread sends its results in pairs: a result whose next job is already waiting in the thread's
-// queue is held until that job is done too, and both leave in one message; a result with nothing queued behind
-// it leaves at once (an idle server adds no wait). Each message wakes the request thread, and next to argon2's
-// 19 MiB per hash a wake-up finds its caches cold: handled one at a time, a sign-in cost the request thread
-// about 4 times the CPU it costs on a machine that is not hashing. Two sign-ins finishing in one turn also
-// share the statement that ends their flows (store/batcher.ts) and their replies leave together. Measured with
-// `npm run bench` on 2 CPUs (sign-in at 16 connections, against raw argon2 at 16): request-thread CPU per
-// sign-in 2.0-2.4 ms -> 1.2-1.7 ms, PostgreSQL's 1.3-1.5 ms -> 0.9-1.1 ms, the ratio to raw argon2 0.79-0.81
-// -> 0.81-0.90 in back-to-back runs. The cost: under load half the sign-ins wait for one more hash (~12 ms).
+// Under load a thread sends its results in fours: a result whose next job is already waiting in the thread's
+// queue is held until that job is done too, up to RESULTS_PER_MESSAGE results, and they leave in one message; a
+// result with nothing queued behind it leaves at once (an idle server adds no wait). Each message wakes the
+// request thread, and next to argon2's 19 MiB per hash a wake-up finds its caches cold: handled one at a time, a
+// sign-in cost the request thread about 4 times the CPU it costs on a machine that is not hashing. Sign-ins
+// finishing in one turn also share the statement that ends their flows (store/batcher.ts), their replies leave
+// together, and their clients' next submissions come back together and share the statement that reads them
+// (store/queries/sign-in.ts). Measured with `npm run bench` on 2 CPUs (sign-in at 16 connections, against raw
+// argon2 at 16, three back-to-back runs each):
+// - one result per message -> pairs: request-thread CPU per sign-in 2.0-2.4 ms -> 1.2-1.7 ms, PostgreSQL's
+//   1.3-1.5 ms -> 0.9-1.1 ms, the ratio to raw argon2 0.79-0.81 -> 0.81-0.90;
+// - pairs -> fours: request thread 1.34-1.39 ms -> 0.87-1.00 ms, PostgreSQL 0.82-0.85 ms -> 0.54-0.59 ms, the
+//   ratio 0.836-0.892 -> 0.910-0.944. Eight per message was no better (0.904, 0.937). At 8 connections (four
+//   jobs per thread, so a thread's queue runs dry after each message) fours and pairs tie (0.859-0.861 and
+//   0.854-0.876).
+// The cost: under load a sign-in's reply may wait for up to three more hashes (~14 ms each). A saturated
+// server's latency is set by its queue anyway (connections / rate); below saturation nothing waits.
 //
 // A thread that dies fails its jobs (the sign-ins get 503 and may retry) and is replaced; threads are started
 // on first use and do not keep an idle process alive.
@@ -61,10 +69,10 @@ parentPort.on('message', (job) => {
 });
 `;
 
-/** Jobs the hasher keeps out per thread: enough that a thread holding a result always has the next one queued. */
-export const JOBS_PER_THREAD = 4;
+/** Jobs the hasher keeps out per thread: enough that a thread sending a full message still has the next jobs queued. */
+export const JOBS_PER_THREAD = 6;
 /** Most results a thread sends in one message (see the header). */
-export const RESULTS_PER_MESSAGE = 2;
+export const RESULTS_PER_MESSAGE = 4;
 
 const argon2Path = createRequire(import.meta.url).resolve('@node-rs/argon2');
 

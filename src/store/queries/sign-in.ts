@@ -5,7 +5,7 @@
 // sign-in from 1.2 to 1.0 ms and PostgreSQL's from 0.70 to 0.59 ms (sign-ins 188-191/s -> 195-197/s).
 //
 // Submissions that arrive together share the statement (store/batcher.ts): under load the hash threads answer
-// in pairs (credentials/hash-threads.ts), so replies leave and the next submissions come back in pairs too.
+// in fours (credentials/hash-threads.ts), so replies leave and the next submissions come back together too.
 // Each submission is a row of a VALUES list, tagged with its place in the batch, and gets its own row back.
 //
 // The account's counter key depends on the user found, so it is built in the statement: the caller gives the
