@@ -26,6 +26,31 @@ describe('stepStatement', () => {
     expect(Math.max(...used)).toBe(q.parameters.length);
   });
 
+  it('groups effects by table, columns and types, each row with its own values in its columns', () => {
+    const move = (i: number) => ({ id: `f${i}`, from: { state: 'a', version: 1 }, to: { state: 'b', data: {} } });
+    const steps: Step[] = [
+      { move: move(0), effects: [insertWhere('audit_events', { type: 'first', result: 'r0' })] },
+      // Same table, same columns in another order, and another column set: parts of their own.
+      { move: move(1), effects: [insertWhere('audit_events', { result: 'r1', type: 'second' }), insertWhere('audit_events', { type: 'third' })] },
+      { move: move(2), effects: [insertWhere('audit_events', { type: 'fourth', result: 'r2' }), insertWhere('audit_events', { type: 'fifth', result: 'r3' }, { result: 'uuid' })] },
+    ];
+    for (let round = 0; round < 2; round++) {
+      // The second round finds every shape kept from the first and must write the same statement.
+      const q = stepStatement(steps, new Date(0)).query;
+      expect(q.sql.match(/insert into "audit_events"/g)).toHaveLength(4);
+      const param = (value: string) => `$${q.parameters.indexOf(value) + 1}::`;
+      const part = (i: number) => q.sql.slice(q.sql.indexOf(`e${i} as (`), q.sql.indexOf(`e${i + 1} as (`) >= 0 ? q.sql.indexOf(`e${i + 1} as (`) : undefined);
+      // (type, result): steps 0 and 2 share a part, each row tagged with its step.
+      expect(part(0)).toContain('("type", "result")');
+      expect(part(0)).toContain(`(0::int, ${param('first')}text, ${param('r0')}text)`);
+      expect(part(0)).toContain(`(2::int, ${param('fourth')}text, ${param('r2')}text)`);
+      expect(part(1)).toContain('("result", "type")');
+      expect(part(1)).toContain(`(1::int, ${param('r1')}text, ${param('second')}text)`);
+      expect(part(2)).toContain(`(1::int, ${param('third')}text)`);
+      expect(part(3)).toContain(`(2::int, ${param('fifth')}text, ${param('r3')}uuid)`);
+    }
+  });
+
   it('refuses a type that is not a plain type name', () => {
     const step: Step = { move: { id: 'f', from: { state: 'a', version: 1 }, to: { state: 'b', data: {} } }, effects: [insertWhere('audit_events', { type: 'x' }, { type: 'text); drop table flows; --' })] };
     expect(() => stepStatement([step], new Date(0))).toThrow(/not a type name/);

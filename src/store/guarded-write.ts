@@ -79,64 +79,122 @@ const typeOf = (t: Typed) => {
   return t.type;
 };
 
+/**
+ * What effects of one kind share: their table, columns and types, and the SQL around their VALUES rows. Made
+ * once per kind and kept (the kinds are the code's own: a few dozen at most), so a batch only writes its rows.
+ */
+interface Shape {
+  /** Per value column, in row order: where it comes from ('row', 'set' or 'match'), its name and type. */
+  columns: ReadonlyArray<{ from: 'row' | 'set' | 'match'; name: string; type: string }>;
+  /** The CTE's text before and after `(values …)`, without its name. */
+  before: string;
+  after: string;
+}
+/**
+ * Shapes are found by walking a tree of the effect's table, column names and types (and an update's constant
+ * condition), not by a key string: those names are the code's own string constants, whose hashes V8 keeps, so
+ * the walk hashes nothing. Building and looking up a key string per effect cost ~5 µs per reset step.
+ */
+interface ShapeNode {
+  next: Map<string, ShapeNode>;
+  shape?: Shape;
+}
+const shapeTree: Record<Effect['kind'], Map<string, ShapeNode>> = { insert: new Map(), update: new Map() };
+let shapeNodes = 0;
+/**
+ * The code has a few dozen kinds of effect, a few hundred nodes in all. Past this, something builds columns from
+ * input: new nodes are then made for the one statement and not kept (correct, only slower).
+ */
+const MAX_SHAPE_NODES = 4096;
+
+const child = (from: Map<string, ShapeNode>, name: string): ShapeNode => {
+  let node = from.get(name);
+  if (!node) {
+    node = { next: new Map() };
+    if (shapeNodes < MAX_SHAPE_NODES) {
+      from.set(name, node);
+      shapeNodes++;
+    }
+  }
+  return node;
+};
+const walk = (node: ShapeNode, values: Record<string, Typed>): ShapeNode => {
+  for (const c in values) node = child(child(node.next, c).next, values[c]!.type);
+  return node;
+};
+
+const WON = 'x.__batch in (select __batch from h)';
+
+function makeShape(effect: Effect): Shape {
+  const typed = (from: 'row' | 'set' | 'match', values: Record<string, Typed>) => Object.entries(values).map(([name, t]) => ({ from, name, type: typeOf(t) }));
+  if (effect.kind === 'insert') {
+    const columns = typed('row', effect.row);
+    const names = columns.map((c) => quote(c.name)).join(', ');
+    return {
+      columns,
+      before: `insert into ${quote(effect.table)} (${names})
+        select ${columns.map((c) => `x.${quote(c.name)}`).join(', ')} from (values `,
+      after: `) as x(__batch, ${names}) where ${WON}`,
+    };
+  }
+  const set = typed('set', effect.set);
+  const match = typed('match', effect.match);
+  return {
+    columns: [...set, ...match],
+    before: `update ${quote(effect.table)} t set ${set.map((c) => `${quote(c.name)} = x.${quote(c.name)}`).join(', ')}
+      from (values `,
+    after: `) as x(__batch, ${[...set.map((c) => quote(c.name)), ...match.map((c) => quote(`m_${c.name}`))].join(', ')})
+      where ${match.map((c) => `t.${quote(c.name)} = x.${quote(`m_${c.name}`)}`).join(' and ')}${effect.also ? ` and ${effect.also}` : ''} and ${WON}`,
+  };
+}
+
+function shapeOf(effect: Effect): Shape {
+  let node = child(shapeTree[effect.kind], effect.table);
+  if (effect.kind === 'insert') node = walk(node, effect.row);
+  // NUL cannot be in an identifier or a type name, so the markers never meet a column's node.
+  else node = child(child(walk(child(walk(node, effect.set).next, '\0match'), effect.match).next, '\0also').next, effect.also ?? '');
+  return (node.shape ??= makeShape(effect));
+}
+
 /** The moves; `passing`: the CTE of steps whose spends passed (then a step with spends moves only if listed). */
 function headCte(q: Statement, steps: Step[], now: Date, passing?: string): string {
-  const rows = steps.map(({ move, spends }, i) => [
-    `${i}::int`,
-    q.param(move.id, 'text'),
-    q.param(move.from.state, 'text'),
-    q.param(move.from.version, 'int'),
-    q.param(move.to.state, 'text'),
-    q.param(JSON.stringify(move.to.data), 'jsonb'),
-    q.param(move.to.userId !== undefined, 'boolean'),
-    q.param(move.to.userId ?? null, 'uuid'),
-    ...(passing ? [spends && spends.length > 0 ? 'true' : 'false'] : []),
-  ]);
+  let rows = '';
+  for (let i = 0; i < steps.length; i++) {
+    const { move, spends } = steps[i]!;
+    rows +=
+      `${i === 0 ? '' : ', '}(${i}::int, ${q.param(move.id, 'text')}, ${q.param(move.from.state, 'text')}, ${q.param(move.from.version, 'int')}, ` +
+      `${q.param(move.to.state, 'text')}, ${q.param(JSON.stringify(move.to.data), 'jsonb')}, ${q.param(move.to.userId !== undefined, 'boolean')}, ` +
+      `${q.param(move.to.userId ?? null, 'uuid')}${passing ? (spends && spends.length > 0 ? ', true' : ', false') : ''})`;
+  }
   const gate = passing ? ` and (not v.gated or v.__batch in (select __batch from ${passing}))` : '';
   const at = q.param(now, 'timestamptz');
   return `h as (
     update flows f set state = v.state, data = v.data, user_id = case when v.set_user then v.user_id else f.user_id end,
       version = f.version + 1, updated_at = ${at}
-    from (values ${rowsSql(rows)}) as v(__batch, id, from_state, from_version, state, data, set_user, user_id${passing ? ', gated' : ''})
+    from (values ${rows}) as v(__batch, id, from_state, from_version, state, data, set_user, user_id${passing ? ', gated' : ''})
     where f.id = v.id and f.state = v.from_state and f.version = v.from_version and f.expires_at > ${at}${gate}
     returning v.__batch, f.*)`;
 }
 
 /** Effects of all steps grouped by shape: one statement part per table and column set. */
 function effectCtes(q: Statement, steps: Step[]): string[] {
-  const groups = new Map<string, { effect: Effect; rows: Array<{ step: number; effect: Effect }> }>();
-  steps.forEach(({ effects }, step) => {
-    for (const effect of effects) {
-      const shape =
-        effect.kind === 'insert'
-          ? `i:${effect.table}:${Object.entries(effect.row).map(([c, t]) => `${c}/${t.type}`)}`
-          : `u:${effect.table}:${Object.entries(effect.set).map(([c, t]) => `${c}/${t.type}`)}:${Object.entries(effect.match).map(([c, t]) => `${c}/${t.type}`)}:${effect.also ?? ''}`;
-      const group = groups.get(shape) ?? { effect, rows: [] };
-      group.rows.push({ step, effect });
-      groups.set(shape, group);
+  const groups = new Map<Shape, string>();
+  for (let step = 0; step < steps.length; step++) {
+    for (const effect of steps[step]!.effects) {
+      const shape = shapeOf(effect);
+      let row = `(${step}::int`;
+      for (const c of shape.columns) {
+        // The shape was found by these very columns and types (shapeOf), so each is there.
+        const t = c.from === 'row' ? (effect as Extract<Effect, { kind: 'insert' }>).row[c.name]! : (effect as Extract<Effect, { kind: 'update' }>)[c.from][c.name]!;
+        row += `, ${q.param(t.value, c.type)}`;
+      }
+      const rows = groups.get(shape);
+      groups.set(shape, rows === undefined ? `${row})` : `${rows}, ${row})`);
     }
-  });
-  const won = 'x.__batch in (select __batch from h)';
-  return [...groups.values()].map(({ effect, rows }, g) => {
-    if (effect.kind === 'insert') {
-      const columns = Object.keys(effect.row);
-      const data = rows.map(({ step, effect: e }) => [`${step}::int`, ...columns.map((c) => {
-        const t = (e as typeof effect).row[c]!;
-        return q.param(t.value, typeOf(t));
-      })]);
-      return `e${g} as (insert into ${quote(effect.table)} (${columns.map(quote).join(', ')})
-        select ${columns.map((c) => `x.${quote(c)}`).join(', ')} from (values ${rowsSql(data)}) as x(__batch, ${columns.map(quote).join(', ')}) where ${won})`;
-    }
-    const setCols = Object.keys(effect.set);
-    const matchCols = Object.keys(effect.match);
-    const data = rows.map(({ step, effect: e }) => {
-      const u = e as typeof effect;
-      return [`${step}::int`, ...setCols.map((c) => q.param(u.set[c]!.value, typeOf(u.set[c]!))), ...matchCols.map((c) => q.param(u.match[c]!.value, typeOf(u.match[c]!)))];
-    });
-    return `e${g} as (update ${quote(effect.table)} t set ${setCols.map((c) => `${quote(c)} = x.${quote(c)}`).join(', ')}
-      from (values ${rowsSql(data)}) as x(__batch, ${[...setCols.map(quote), ...matchCols.map((c) => quote(`m_${c}`))].join(', ')})
-      where ${matchCols.map((c) => `t.${quote(c)} = x.${quote(`m_${c}`)}`).join(' and ')}${effect.also ? ` and ${effect.also}` : ''} and ${won})`;
-  });
+  }
+  const ctes: string[] = [];
+  for (const [shape, rows] of groups) ctes.push(`e${ctes.length} as (${shape.before}${rows}${shape.after})`);
+  return ctes;
 }
 
 type StepRow = (FlowRow & { __batch: number; __counter_key?: null }) | (CounterRow & { __batch: null; __counter_key: string });
