@@ -16,7 +16,7 @@ import { bracketedRatios, median, pooledRaw, pooledRuns, pooledSlices, type Sign
 import { startServer, tail, type ServerProcess } from './lib/server.ts';
 import { cpuDiff, cpuSnapshot, postgresPids, walPosition, type CpuUse } from './lib/proc.ts';
 import { runProbe } from './lib/probe.ts';
-import { PASSWORD, type AddressKind } from './lib/shape.ts';
+import { PASSWORD } from './lib/shape.ts';
 import type { RunSummary } from './children/load.ts';
 import { printReport, type Results } from './lib/report.ts';
 

@@ -27,7 +27,7 @@ import type { CounterRow, Db } from './database.ts';
 import type { FlowRow } from './queries/flows.ts';
 import { batcherFor, createBatcher } from './batcher.ts';
 import { asyncCommitDbOf, keyedDbOf } from './keyed-db.ts';
-import { rowsSql, Statement } from './statement.ts';
+import { Statement } from './statement.ts';
 import { passingSql, spendCountersSql, spentCounters, type CounterSpend, type CounterSpends, type SpentCounter } from './queries/rate-limits.ts';
 
 /** A value with the SQL type it is cast to (parameters in VALUES lists carry no type of their own). */
