@@ -21,7 +21,9 @@ const CODE = /Your code is: \d{6}\b/;
 const counters: LeanSmtpCounters = { sessions: 0, received: 0, withCode: 0 };
 const kind = process.env.BENCH_SMTP_SINK ?? 'lean';
 if (kind !== 'lean' && kind !== 'smtp-server') throw new Error(`BENCH_SMTP_SINK must be lean or smtp-server, not ${kind}`);
-const server = kind === 'lean' ? createLeanSmtpServer({ greetingMs, codePattern: CODE, counters }) : smtpServerSink().server;
+// CHUNKING (BDAT) is offered unless BENCH_SMTP_CHUNKING=0 (then Nyckel's client sends with DATA, as to smtp-server).
+const chunking = process.env.BENCH_SMTP_CHUNKING !== '0';
+const server = kind === 'lean' ? createLeanSmtpServer({ greetingMs, codePattern: CODE, counters, chunking }) : smtpServerSink().server;
 
 await new Promise<void>((resolve, reject) => {
   server.once('error', reject);

@@ -1,6 +1,7 @@
 // A receiving SMTP server (RFC 5321) that accepts every message and counts it, written for the benchmark's
-// sink. It speaks what a relay must: greeting, EHLO/HELO (offering PIPELINING, 8BITMIME, SIZE), MAIL, RCPT,
-// DATA (the body ends at CRLF "." CRLF, which may arrive split across reads), RSET, NOOP, QUIT; commands out of
+// sink. It speaks what a relay must: greeting, EHLO/HELO (offering PIPELINING, 8BITMIME, SIZE, and CHUNKING
+// unless told not to), MAIL, RCPT, DATA (the body ends at CRLF "." CRLF, which may arrive split across reads),
+// BDAT (RFC 3030: a chunk of exactly the size given, consumed even when the command is refused), RSET, NOOP, QUIT; commands out of
 // order get 503, unknown ones 500; pipelined commands are answered in order, all replies of one read in one
 // write. It does nothing a relay does after accepting (no queue, no headers parsed), so its CPU per message is
 // a small part of what smtp-server spends; the relay is not what the benchmark measures.
@@ -16,12 +17,15 @@ export interface LeanSmtpCounters {
 const END_OF_DATA = Buffer.from('\r\n.\r\n');
 const CRLF = Buffer.from('\r\n');
 
-export function createLeanSmtpServer(opts: { greetingMs: number; codePattern: RegExp; counters: LeanSmtpCounters }): Server {
+export function createLeanSmtpServer(opts: { greetingMs: number; codePattern: RegExp; counters: LeanSmtpCounters; chunking?: boolean }): Server {
+  const ehlo = `250-sink.bench.example\r\n250-PIPELINING\r\n${opts.chunking === false ? '' : '250-CHUNKING\r\n'}250-8BITMIME\r\n250 SIZE 10485760\r\n`;
   const { counters } = opts;
   return createServer((socket: Socket) => {
     counters.sessions++;
     socket.setNoDelay(true);
-    let state: 'ehlo' | 'mail' | 'rcpt' | 'data-ready' | 'data' = 'ehlo';
+    let state: 'ehlo' | 'mail' | 'rcpt' | 'data-ready' | 'data' | 'chunks' = 'ehlo';
+    // A BDAT chunk being read: bytes still to come, its reply, and whether it ends the message.
+    let chunk: { left: number; reply: string; last: boolean; keep: boolean } | undefined;
     let line = '';
     let body: Buffer[] = [];
     // The last bytes of the data read so far (at most the marker's length - 1).
@@ -35,7 +39,7 @@ export function createLeanSmtpServer(opts: { greetingMs: number; codePattern: Re
       switch (verb) {
         case 'EHLO':
           state = 'mail';
-          return '250-sink.bench.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 10485760\r\n';
+          return ehlo;
         case 'HELO':
           state = 'mail';
           return '250 sink.bench.example\r\n';
@@ -53,6 +57,17 @@ export function createLeanSmtpServer(opts: { greetingMs: number; codePattern: Re
           body = [];
           tail = CRLF; // the DATA line's own CRLF: an empty body is just "." CRLF
           return '354 End data with <CR><LF>.<CR><LF>\r\n';
+        case 'BDAT': {
+          const m = /^BDAT (\d{1,9})( LAST)?$/i.exec(text);
+          if (!m || opts.chunking === false) return '501 5.5.4 Syntax: BDAT size [LAST]\r\n';
+          const ok = state === 'data-ready' || state === 'chunks';
+          if (ok && state === 'data-ready') body = [];
+          const last = m[2] !== undefined;
+          chunk = { left: Number(m[1]), last, keep: ok, reply: !ok ? (state === 'rcpt' ? '554 5.5.1 No valid recipients\r\n' : '503 5.5.1 Bad sequence of commands\r\n') : last ? '250 2.0.0 Ok: queued\r\n' : `250 2.0.0 ${m[1]} octets received\r\n` };
+          if (ok) state = 'chunks';
+          if (!ok && state === 'rcpt') state = 'mail';
+          return '';
+        }
         case 'RSET':
           if (state !== 'ehlo') state = 'mail';
           return '250 2.0.0 Ok\r\n';
@@ -73,14 +88,27 @@ export function createLeanSmtpServer(opts: { greetingMs: number; codePattern: Re
       state = 'mail';
     };
 
-    socket.on('data', (chunk: Buffer) => {
+    socket.on('data', (data: Buffer) => {
       let replies = '';
       let quit = false;
       let at = 0;
-      while (at < chunk.length && !quit) {
+      while (!quit && (at < data.length || (chunk && chunk.left === 0))) {
+        if (chunk) {
+          // A BDAT chunk: exactly its size, then its reply.
+          const take = Math.min(chunk.left, data.length - at);
+          if (chunk.keep) body.push(data.subarray(at, at + take));
+          at += take;
+          chunk.left -= take;
+          if (chunk.left > 0) break;
+          const done = chunk;
+          chunk = undefined;
+          replies += done.reply;
+          if (done.keep && done.last) accept();
+          continue;
+        }
         if (state === 'data') {
           // The end marker may straddle reads: search the previous read's last bytes joined to this one.
-          const rest = chunk.subarray(at);
+          const rest = data.subarray(at);
           const hay = tail.length > 0 ? Buffer.concat([tail, rest]) : rest;
           const end = hay.indexOf(END_OF_DATA);
           if (end === -1) {
@@ -95,16 +123,16 @@ export function createLeanSmtpServer(opts: { greetingMs: number; codePattern: Re
           replies += '250 2.0.0 Ok: queued\r\n';
           continue;
         }
-        const nl = chunk.indexOf(0x0a, at);
+        const nl = data.indexOf(0x0a, at);
         if (nl === -1) {
-          line += chunk.toString('latin1', at);
+          line += data.toString('latin1', at);
           if (line.length > 4096) {
             replies += '500 5.5.2 Line too long\r\n';
             quit = true;
           }
           break;
         }
-        const text = (line + chunk.toString('latin1', at, nl)).replace(/\r$/, '');
+        const text = (line + data.toString('latin1', at, nl)).replace(/\r$/, '');
         line = '';
         at = nl + 1;
         const reply = command(text);

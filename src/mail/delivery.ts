@@ -11,7 +11,8 @@ import type { MailTransport } from './transport.ts';
 export function createMailDelivery(config: Config, db: Db, logger: DispatcherLogger, opts: { transport?: MailTransport | undefined; beforeClaim?: () => void } = {}): Dispatcher {
   const { transport, beforeClaim } = opts;
   const { maxAttempts, pollMs, batchSize, concurrency } = config.mail;
-  // `concurrency` SMTP sessions, each carrying up to two pipelined sends: the dispatcher keeps that many in flight.
+  // `concurrency` SMTP sessions, each carrying up to two pipelined sends (16 with CHUNKING): the dispatcher keeps
+  // that many in flight.
   const smtp = !transport && config.smtpUrl ? createSmtpTransport(config.smtpUrl, config.mailFrom, { poolSize: concurrency }) : undefined;
   const dispatcher = createDispatcher({
     db,
@@ -20,7 +21,7 @@ export function createMailDelivery(config: Config, db: Db, logger: DispatcherLog
     maxAttempts,
     pollMs,
     batchSize,
-    concurrency: smtp?.capacity ?? concurrency,
+    concurrency: smtp ? () => smtp.capacity : concurrency,
     ...(beforeClaim ? { beforeClaim } : {}),
   });
   return {

@@ -45,8 +45,8 @@ export interface DispatcherOptions {
   pollMs: number;
   /** Rows claimed per pass (default 50). */
   batchSize?: number;
-  /** Sends in flight at once (default 4; match the SMTP transport's pool size). */
-  concurrency?: number;
+  /** Sends in flight at once (default 4), or a function read at each pass (the SMTP transport's capacity). */
+  concurrency?: number | (() => number);
   /** How long a claimed row stays invisible to other dispatchers. Must exceed a send's worst case. */
   leaseMs?: number;
   /** Least time between the end of a pass that was not full and the next pass (default 25 ms). */
@@ -125,7 +125,8 @@ function mailOf(row: { template: string; locale: string; params: Record<string, 
 export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const { db, transport, logger, maxAttempts, pollMs } = opts;
   const batchSize = Math.max(1, opts.batchSize ?? 50);
-  const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const concurrencyOf = opts.concurrency ?? 4;
+  const concurrency = () => Math.max(1, typeof concurrencyOf === 'function' ? concurrencyOf() : concurrencyOf);
   const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const backoff = opts.backoffMs ?? retryDelayMs;
   const gapMs = opts.gapMs ?? 25;
@@ -272,7 +273,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         else if (await send(row)) sent.push(row);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency(), rows.length) }, worker));
     await recordSent(sent);
     await release(late);
     return rows.length;

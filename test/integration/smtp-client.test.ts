@@ -100,6 +100,51 @@ describe('SMTP client: protocol', () => {
     expect(wire.chunks.some((c) => c.includes('MAIL FROM') && c.includes('\r\n.\r\n'))).toBe(false);
   });
 
+  it('with CHUNKING, the sends of one turn leave in one write as BDAT chunks, each behind a RSET, and their replies come back together', async () => {
+    const wire = await scriptedServer({ pipelining: true, chunking: true });
+    const t = transport(`smtp://127.0.0.1:${wire.port}`, { poolSize: 1 });
+    await t.send(mail('first@example.com')); // opens the session; the transport now knows it offers CHUNKING
+    expect(t.capacity).toBe(16);
+    const names = Array.from({ length: 10 }, (_, i) => `user${i}`);
+    await Promise.all(names.map((n) => t.send(mail(`${n}@example.com`, `Your code is: ${n}`))));
+    expect(wire.connections).toBe(1);
+    const batch = wire.chunks.filter((c) => c.includes('user0@example.com'));
+    expect(batch).toHaveLength(1); // all ten in the read that carried the first
+    expect(batch[0]!.match(/RSET\r\nMAIL FROM:<no-reply@contoso\.example>\r\nRCPT TO:<user\d@example\.com>\r\nBDAT \d+ LAST\r\n/g)).toHaveLength(10);
+    expect(wire.reads.join('')).not.toMatch(/\r\nDATA\r\n/);
+    // Each body went to its own recipient, whole: the raw message, no dot-stuffing and no end marker.
+    expect(wire.delivered.slice(1).map((d) => [d.to, /Your code is: (\w+)/.exec(d.body)?.[1]])).toEqual(names.map((n) => [`${n}@example.com`, n]));
+    expect(wire.delivered.every((d) => d.body.endsWith('--\r\n') && !d.body.endsWith('\r\n.\r\n'))).toBe(true);
+  });
+
+  it('with CHUNKING, a refused recipient fails only its own message, and its body reaches nobody', async () => {
+    // The scripted relay keeps a refused transaction open: without the RSET at the head of each transaction,
+    // the next message's MAIL would be refused and its RCPT would join the old envelope.
+    const wire = await scriptedServer({ pipelining: true, chunking: true, refuse: /^gone/ });
+    const t = transport(`smtp://127.0.0.1:${wire.port}`, { poolSize: 1 });
+    await t.send(mail('first@example.com'));
+    const names = ['bob', 'gone1', 'carol', 'gone2', 'dave'];
+    const outcomes = await Promise.allSettled(names.map((n) => t.send(mail(`${n}@example.com`, `Your code is: ${n}`))));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ responseCode: 550, message: expect.stringMatching(/RCPT TO refused: 550/) });
+    expect(wire.delivered.map((d) => [d.to, /Your code is: (\w+)/.exec(d.body)?.[1]])).toEqual([
+      ['first@example.com', '123456'],
+      ['bob@example.com', 'bob'],
+      ['carol@example.com', 'carol'],
+      ['dave@example.com', 'dave'],
+    ]);
+    expect(wire.connections).toBe(1);
+  });
+
+  it('with CHUNKING, sends on a session that dies before answering any of them are tried once on a new one', async () => {
+    const wire = await scriptedServer({ pipelining: true, chunking: true, dropFirstAfter: 1 });
+    const t = transport(`smtp://127.0.0.1:${wire.port}`, { poolSize: 1 });
+    await t.send(mail('first@example.com'));
+    await Promise.all(['bob', 'carol'].map((n) => t.send(mail(`${n}@example.com`))));
+    expect(wire.delivered.map((d) => d.to).sort()).toEqual(['bob@example.com', 'carol@example.com', 'first@example.com']);
+    expect(wire.connections).toBe(2);
+  });
+
   it('dot-stuffs the body, so a line starting with "." arrives intact and cannot end the message early', async () => {
     const s = await server({ disabledCommands: ['STARTTLS'] });
     const t = transport(`smtp://127.0.0.1:${s.port}`);
@@ -203,17 +248,24 @@ describe('SMTP client: TLS and credentials', () => {
 });
 
 /** A minimal SMTP server that records each read from the socket, to see what the client put in one write. */
-async function scriptedServer(opts: { pipelining: boolean; silentAfter?: 'greeting' | 'ehlo' }) {
-  // reads: what arrived outside a message body; chunks: every read as it arrived.
-  const state = { port: 0, reads: [] as string[], chunks: [] as string[], messages: 0, connections: 0 };
+async function scriptedServer(opts: { pipelining: boolean; chunking?: boolean; refuse?: RegExp; silentAfter?: 'greeting' | 'ehlo'; dropFirstAfter?: number }) {
+  // reads: what arrived outside a message body; chunks: every read as it arrived; delivered: recipient and
+  // body of each message accepted (BDAT).
+  const state = { port: 0, reads: [] as string[], chunks: [] as string[], messages: 0, connections: 0, delivered: [] as Array<{ to: string; body: string }> };
   const sockets = new Set<Socket>();
   const srv: Server = createServer((socket: Socket) => {
     state.connections++;
+    const first = state.connections === 1;
     sockets.add(socket);
     let inData = false;
     let pending = '';
+    // The open transaction (MAIL given; recipient once RCPT was accepted), as a relay keeps it.
+    let envelope: { to?: string } | undefined;
     socket.write('220 scripted ESMTP\r\n');
     socket.on('data', (chunk: Buffer) => {
+      // The first session dies with what arrives after its first `dropFirstAfter` messages, unanswered (a relay
+      // that dropped it as the client wrote).
+      if (first && opts.dropFirstAfter !== undefined && state.messages >= opts.dropFirstAfter) return void socket.destroy();
       const text = chunk.toString('latin1');
       state.chunks.push(text);
       if (!inData) state.reads.push(text);
@@ -222,10 +274,26 @@ async function scriptedServer(opts: { pipelining: boolean; silentAfter?: 'greeti
       let at: number;
       while ((at = pending.indexOf('\r\n')) !== -1) {
         const line = pending.slice(0, at);
+        const bdat = /^BDAT (\d+) LAST$/.exec(line);
+        if (bdat && opts.chunking) {
+          const size = Number(bdat[1]);
+          if (pending.length < at + 2 + size) break; // the rest of the chunk is still on its way
+          const body = pending.slice(at + 2, at + 2 + size);
+          pending = pending.slice(at + 2 + size);
+          if (envelope?.to) {
+            state.messages++;
+            state.delivered.push({ to: envelope.to, body });
+            socket.write('250 queued\r\n');
+          } else socket.write(envelope ? '554 no valid recipients\r\n' : '503 bad sequence\r\n');
+          // Deliberately keeps a refused transaction open (the MAIL stays given): the client's RSET must end it.
+          if (envelope?.to) envelope = undefined;
+          continue;
+        }
         pending = pending.slice(at + 2);
         if (inData) {
           if (line === '.') {
             inData = false;
+            envelope = undefined;
             state.messages++;
             socket.write('250 queued\r\n');
           }
@@ -233,7 +301,22 @@ async function scriptedServer(opts: { pipelining: boolean; silentAfter?: 'greeti
         }
         const verb = line.slice(0, 4).toUpperCase();
         if (opts.silentAfter === 'ehlo' && verb !== 'EHLO') continue;
-        if (verb === 'EHLO') socket.write(`250-scripted\r\n${opts.pipelining ? '250-PIPELINING\r\n' : ''}250 8BITMIME\r\n`);
+        if (verb === 'EHLO') socket.write(`250-scripted\r\n${opts.pipelining ? '250-PIPELINING\r\n' : ''}${opts.chunking ? '250-CHUNKING\r\n' : ''}250 8BITMIME\r\n`);
+        else if (verb === 'MAIL') {
+          socket.write(envelope ? '503 nested MAIL\r\n' : '250 ok\r\n');
+          envelope ??= {};
+        } else if (verb === 'RCPT') {
+          const to = /<(.*)>/.exec(line)?.[1] ?? '';
+          if (!envelope) socket.write('503 need MAIL\r\n');
+          else if (opts.refuse?.test(to)) socket.write('550 no such user\r\n');
+          else {
+            envelope.to = to;
+            socket.write('250 ok\r\n');
+          }
+        } else if (verb === 'RSET') {
+          envelope = undefined;
+          socket.write('250 ok\r\n');
+        }
         else if (verb === 'DATA') {
           inData = true;
           socket.write('354 go ahead\r\n');
