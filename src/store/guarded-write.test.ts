@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { insertWhere, stepStatement, type Step } from './guarded-write.ts';
+import type { FlowRow } from './queries/flows.ts';
+
+/** A flow as read, as far as a move's statement uses it. */
+const read = (id: string, state: string, version: number) => ({ id, state, version }) as FlowRow;
 
 const hostile = `x'); drop table flows; --"`;
 
 describe('stepStatement', () => {
   it('puts every value in a parameter, never in the SQL text', () => {
     const steps: Step[] = [0, 1].map((i) => ({
-      move: { id: `${hostile}${i}`, from: { state: hostile, version: 1 }, to: { state: hostile, data: { note: hostile } } },
+      move: { from: read(`${hostile}${i}`, hostile, 1), to: { state: hostile, data: { note: hostile } } },
       effects: [
         insertWhere('audit_events', { type: hostile, details: JSON.stringify({ hostile }) }, { details: 'jsonb' }),
         { kind: 'update', table: 'verification_codes', set: { superseded_at: { value: new Date(0), type: 'timestamptz' } }, match: { flow_id: { value: hostile, type: 'text' } }, also: 't.superseded_at is null' },
@@ -27,7 +31,7 @@ describe('stepStatement', () => {
   });
 
   it('groups effects by table, columns and types, each row with its own values in its columns', () => {
-    const move = (i: number) => ({ id: `f${i}`, from: { state: 'a', version: 1 }, to: { state: 'b', data: {} } });
+    const move = (i: number) => ({ from: read(`f${i}`, 'a', 1), to: { state: 'b', data: {} } });
     const steps: Step[] = [
       { move: move(0), effects: [insertWhere('audit_events', { type: 'first', result: 'r0' })] },
       // Same table, same columns in another order, and another column set: parts of their own.
@@ -52,14 +56,14 @@ describe('stepStatement', () => {
   });
 
   it('refuses a type that is not a plain type name', () => {
-    const step: Step = { move: { id: 'f', from: { state: 'a', version: 1 }, to: { state: 'b', data: {} } }, effects: [insertWhere('audit_events', { type: 'x' }, { type: 'text); drop table flows; --' })] };
+    const step: Step = { move: { from: read('f', 'a', 1), to: { state: 'b', data: {} } }, effects: [insertWhere('audit_events', { type: 'x' }, { type: 'text); drop table flows; --' })] };
     expect(() => stepStatement([step], new Date(0))).toThrow(/not a type name/);
   });
 
   it('spends counters before the moves and lets only steps whose spends pass move, every key a parameter', () => {
     const window = { name: 'w', points: 2, durationSeconds: 60 };
     const steps: Step[] = [0, 1, 2].map((i) => ({
-      move: { id: `f${i}`, from: { state: 'identify', version: 1 }, to: { state: 'code_sent', data: {} } },
+      move: { from: read(`f${i}`, 'identify', 1), to: { state: 'code_sent', data: {} } },
       effects: [insertWhere('audit_events', { type: 'x' })],
       ...(i < 2 ? { spends: [{ window, key: `${hostile}-shared`, points: 1 }] } : {}),
     }));

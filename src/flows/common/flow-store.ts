@@ -88,7 +88,7 @@ export function checkCsrf(keys: Keys, flow: FlowRow, browserToken: string | unde
  * for steps that do nothing but send a code (see Durability there).
  */
 export async function moveFlowWith(db: Db, flow: FlowRow, to: { state: string; data: Record<string, unknown>; userId?: string | null }, effects: readonly Effect[], durability: Durability = 'durable'): Promise<FlowRow> {
-  const next = await moveFlowAndWrite(db, { id: flow.id, from: { state: flow.state, version: flow.version }, to }, effects, durability);
+  const next = await moveFlowAndWrite(db, { from: flow, to }, effects, durability);
   if (!next) throw new NyckelError('flow.conflict', 409);
   return next;
 }
@@ -115,7 +115,7 @@ export class StartAgain extends Error {
 export async function moveFlowSpendingWith(s: Services, flow: FlowRow, to: { state: string; data: Record<string, unknown> }, effects: readonly Effect[], charges: readonly LimitCharge[], durability: Durability = 'durable'): Promise<FlowRow> {
   const counters = s.limits.inDatabase;
   if (!counters) throw new StartAgain(undefined);
-  const { flow: next, spent } = await moveFlowSpending(s.db, { id: flow.id, from: { state: flow.state, version: flow.version }, to }, effects, counters.counterSpends(charges), durability);
+  const { flow: next, spent } = await moveFlowSpending(s.db, { from: flow, to }, effects, counters.counterSpends(charges), durability);
   if (!next) throw new StartAgain(counters.resultsOf(spent));
   return next;
 }
