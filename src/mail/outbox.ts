@@ -3,13 +3,14 @@
 // without its mail. Delivery is the dispatcher's job; wake it after the caller commits.
 //
 // The row holds what the mail is rendered from (template, locale, params), not the rendered bodies (migration
-// 007): the dispatcher renders at delivery. The mail is still rendered here once, so a mail that cannot be
-// rendered fails the step that asked for it rather than dying in the outbox, and for the subject.
+// 007): the dispatcher renders at delivery. Its subject is rendered here, with the same checks as the whole
+// mail (templates.ts mailSubject), so a mail that cannot be rendered fails the step that asked for it rather
+// than dying in the outbox.
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Locale } from '../i18n/locales.ts';
 import type { Database } from '../store/database.ts';
-import { renderMail, type MailParams, type MailTemplate } from './templates.ts';
+import { mailSubject, type MailParams, type MailTemplate } from './templates.ts';
 import { assertSafeRecipient } from './transport.ts';
 import { insertWhere, type Effect } from '../store/guarded-write.ts';
 import type { HandedMail } from './dispatcher.ts';
@@ -28,7 +29,7 @@ export interface MailRequest {
 
 function outboxRow(msg: MailRequest) {
   assertSafeRecipient(msg.recipient);
-  const { subject } = renderMail(msg.template, msg.locale, msg.params);
+  const subject = mailSubject(msg.template, msg.locale, msg.params);
   return {
     id: randomUUID(),
     tenant_id: msg.tenantId,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LOCALES } from '../i18n/locales.ts';
 import { mailMessages } from './messages.ts';
-import { formatMailTime, MAIL_TEMPLATES, renderMail, type MailParams } from './templates.ts';
+import { formatMailTime, MAIL_TEMPLATES, mailSubject, renderMail, type MailParams } from './templates.ts';
 
 const codeParams: MailParams = { tenantName: 'Contoso', code: '482913', minutes: 10 };
 const changedParams: MailParams = {
@@ -100,5 +100,18 @@ describe('renderMail', () => {
   it('refuses to render with a missing code or a non-http reset link', () => {
     expect(() => renderMail('reset_code', 'en', { tenantName: 'Contoso', minutes: 10 })).toThrow(/missing code/);
     expect(() => renderMail('password_changed', 'en', { ...changedParams, resetUrl: 'javascript:alert(1)' })).toThrow(/http/);
+  });
+
+  it("gives, as mailSubject, the subject of the whole mail, and refuses what renderMail refuses", () => {
+    for (const locale of LOCALES) {
+      for (const template of MAIL_TEMPLATES) {
+        for (const tenantName of ['Contoso', 'Fabrikam & Söner']) {
+          const params = { ...codeParams, ...changedParams, tenantName };
+          expect(mailSubject(template, locale, params)).toBe(renderMail(template, locale, params).subject);
+        }
+      }
+    }
+    expect(() => mailSubject('reset_code', 'en', { tenantName: 'Contoso', minutes: 10 })).toThrow(/missing code/);
+    expect(() => mailSubject('password_changed', 'en', { ...changedParams, resetUrl: 'javascript:alert(1)' })).toThrow(/http/);
   });
 });

@@ -79,11 +79,25 @@ function fill(locale: Locale, msg: string, values: Record<string, string>, html:
     .join('');
 }
 
-export function renderMail(template: MailTemplate, locale: Locale, params: MailParams): RenderedMail {
+function checkRequired(template: MailTemplate, params: MailParams): void {
   for (const key of REQUIRED[template]) {
     if (params[key] === undefined || params[key] === '') throw new Error(`renderMail(${template}): missing ${key}`);
   }
+}
+
+export function renderMail(template: MailTemplate, locale: Locale, params: MailParams): RenderedMail {
+  checkRequired(template, params);
   return params.code === undefined ? renderFresh(template, locale, params) : renderWithCode(template, locale, params, params.code);
+}
+
+/**
+ * The subject renderMail would give, and the same checks (it throws where renderMail throws), without joining
+ * a code mail's bodies: a step queues the mail with its subject and renders nothing else (outbox.ts).
+ */
+export function mailSubject(template: MailTemplate, locale: Locale, params: MailParams): string {
+  checkRequired(template, params);
+  if (params.code === undefined) return renderFresh(template, locale, params).subject;
+  return codeParts(template, locale, params).subject;
 }
 
 // A code mail differs from the last one of its tenant, language and settings only in the code: it is rendered
@@ -94,6 +108,13 @@ const MAX_CACHED = 500;
 const withCode = new Map<string, { subject: string; text: string[]; html: string[] }>();
 
 function renderWithCode(template: MailTemplate, locale: Locale, params: MailParams, code: string): RenderedMail {
+  const parts = codeParts(template, locale, params);
+  const clean = cleanValue(code);
+  return { subject: parts.subject, text: parts.text.join(clean), html: parts.html.join(escapeHtml(clean)) };
+}
+
+/** A code mail of these params, rendered once with the marker and split there. */
+function codeParts(template: MailTemplate, locale: Locale, params: MailParams): { subject: string; text: string[]; html: string[] } {
   const key = JSON.stringify([template, locale, params.tenantName, params.minutes, params.time, params.ip, params.resetUrl, params.branding?.primaryColor, params.branding?.logoUrl]);
   let parts = withCode.get(key);
   if (!parts) {
@@ -103,8 +124,7 @@ function renderWithCode(template: MailTemplate, locale: Locale, params: MailPara
     if (withCode.size >= MAX_CACHED) withCode.clear();
     withCode.set(key, parts);
   }
-  const clean = cleanValue(code);
-  return { subject: parts.subject, text: parts.text.join(clean), html: parts.html.join(escapeHtml(clean)) };
+  return parts;
 }
 
 function renderFresh(template: MailTemplate, locale: Locale, params: MailParams): RenderedMail {

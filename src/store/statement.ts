@@ -6,7 +6,9 @@
 export class Statement {
   readonly parameters: unknown[] = [];
   param(value: unknown, type: string): string {
-    this.parameters.push(value);
+    // A Date as UTC ISO text (the driver would format it in local time, several times slower); every
+    // statement here casts it to timestamptz, which reads either as the same instant.
+    this.parameters.push(value instanceof Date ? value.toISOString() : value);
     return `$${this.parameters.length}::${type}`;
   }
 }
