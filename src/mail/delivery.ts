@@ -2,14 +2,14 @@
 // when NYCKEL_SMTP_URL is set, else the dev inbox, unless a transport is injected (tests, embedding).
 import type { Config } from '../config/schema.ts';
 import type { Db } from '../store/database.ts';
-import { createDispatcher, type Dispatcher, type DispatcherLogger } from './dispatcher.ts';
+import { createDispatcher, type Dispatcher, type DispatcherLogger, type HandedMail } from './dispatcher.ts';
 import { createSmtpTransport } from './smtp-transport.ts';
 import { createDevInboxTransport } from './dev-inbox.ts';
 import type { MailTransport } from './transport.ts';
 
 /** stop() also closes the SMTP sessions once the batches in flight are recorded. */
-export function createMailDelivery(config: Config, db: Db, logger: DispatcherLogger, opts: { transport?: MailTransport | undefined; beforeClaim?: () => void } = {}): Dispatcher {
-  const { transport, beforeClaim } = opts;
+export function createMailDelivery(config: Config, db: Db, logger: DispatcherLogger, opts: { transport?: MailTransport | undefined; beforeClaim?: () => void; takeHanded?: () => readonly HandedMail[] } = {}): Dispatcher {
+  const { transport, beforeClaim, takeHanded } = opts;
   const { maxAttempts, pollMs, batchSize, concurrency } = config.mail;
   // `concurrency` SMTP sessions, each carrying up to two pipelined sends (16 with CHUNKING): the dispatcher keeps
   // that many in flight.
@@ -23,6 +23,7 @@ export function createMailDelivery(config: Config, db: Db, logger: DispatcherLog
     batchSize,
     concurrency: smtp ? () => smtp.capacity : concurrency,
     ...(beforeClaim ? { beforeClaim } : {}),
+    ...(takeHanded ? { takeHanded } : {}),
   });
   return {
     ...dispatcher,

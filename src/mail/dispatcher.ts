@@ -55,6 +55,8 @@ export interface DispatcherOptions {
   backoffMs?: (attempts: number) => number;
   /** Called as each pass starts, before any claim (the thread lowers its wake latch here: wake-latch.ts). */
   beforeClaim?: () => void;
+  /** Rows handed over another way than `hand` (the thread's handover ring), taken as each pass starts. */
+  takeHanded?: () => readonly HandedMail[];
 }
 
 export interface Dispatcher {
@@ -248,6 +250,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
 
   async function pass(forceClaim = false): Promise<number> {
     opts.beforeClaim?.();
+    if (opts.takeHanded) for (const m of opts.takeHanded()) handed.push(m);
     const mine = handed.slice(0, batchSize).map(fromHandover);
     handed = handed.slice(mine.length);
     const claimNow = forceClaim || claimWanted || mine.length === 0 || Date.now() - lastClaimAt >= pollMs;
@@ -358,7 +361,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       clearTimeout(timer);
       await Promise.allSettled([...inflight]);
       // Rows handed over but not sent: due again now, for the next dispatcher to claim.
-      const left = handed.map((m) => m.id);
+      const left = [...handed, ...(opts.takeHanded?.() ?? [])].map((m) => m.id);
       handed = [];
       await release(left);
     },

@@ -11,6 +11,7 @@ import type { Config } from '../config/schema.ts';
 import { DEFAULT_LEASE_MS, type Dispatcher, type DispatcherLogger, type HandedMail } from './dispatcher.ts';
 import type { FromThread, ToThread } from './dispatcher-thread.ts';
 import { wakeLatch } from './wake-latch.ts';
+import { handoverRing } from './handover-ring.ts';
 
 // Run from TypeScript sources (tsx), the thread needs tsx's loader too; built JavaScript does not.
 const ext = extname(fileURLToPath(import.meta.url));
@@ -31,7 +32,9 @@ export type ThreadedDispatcher = Dispatcher & { thread(): Worker | undefined };
 
 export async function startDispatcherThread(config: Config, databaseUrl: string, logger: DispatcherLogger): Promise<ThreadedDispatcher> {
   const latch = wakeLatch();
-  const workerData = { config, databaseUrl, entry, tsx: ext === '.ts' ? tsxLoader() : undefined, wakes: latch.buffer };
+  const handLatch = wakeLatch();
+  const ring = handoverRing();
+  const workerData = { config, databaseUrl, entry, tsx: ext === '.ts' ? tsxLoader() : undefined, wakes: latch.buffer, handovers: handLatch.buffer, ring: ring.buffer };
   let worker: Worker | undefined;
   let started = false;
   let stopping = false;
@@ -41,18 +44,24 @@ export async function startDispatcherThread(config: Config, databaseUrl: string,
   let nextDrain = 0;
   let stopped: (() => void) | undefined;
   const post = (m: ToThread) => worker?.postMessage(m);
-  // Rows handed over during one turn leave in one message: a batch of steps completes many requests at once.
+  // Rows handed over during one turn leave together, as one record in the ring (handover-ring.ts): a batch of
+  // steps completes many requests at once. The thread hears of them only when its pass has begun since the
+  // last time; when the ring is full (the thread has fallen far behind) they go as a message instead.
   let handing: HandedMail[] = [];
   const handOver = () => {
     const mail = handing;
     handing = [];
-    if (mail.length > 0) post({ type: 'hand', mail });
+    if (mail.length === 0) return;
+    if (!ring.push(mail)) post({ type: 'hand', mail });
+    else if (handLatch.raise()) post({ type: 'handed' });
   };
 
   /** Starts a thread; resolves once it is ready (its pool and transport open), rejects if it fails first. */
   function spawn(): Promise<void> {
-    // A thread that died may have left the latch raised, with no pass of its own to come and lower it.
+    // A thread that died may have left the latches raised, with no pass of its own to come and lower them. Rows
+    // it left in the ring are read by the new thread's first pass.
     latch.lower();
+    handLatch.lower();
     const w = new Worker(bootstrap, { eval: true, workerData });
     worker = w;
     return new Promise<void>((resolve, reject) => {
