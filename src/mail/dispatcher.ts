@@ -181,8 +181,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   /** Sends one row; a failure is recorded here (rare, so one statement per row). Resolves true when sent. */
   async function send(row: Claimed): Promise<boolean> {
     try {
-      const { subject, text, html } = mailOf(row);
-      await transport.send({ to: row.recipient, subject, text, html });
+      const { subject, text, html, code } = mailOf(row);
+      await transport.send({ to: row.recipient, subject, text, html, ...(code ? { code } : {}) });
       return true;
     } catch (err) {
       const log = { outboxId: row.id, template: row.template };

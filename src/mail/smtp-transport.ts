@@ -148,7 +148,7 @@ export function createSmtpTransport(smtpUrl: string, from: string, options: Smtp
     async send(msg: OutgoingMail) {
       assertSafeRecipient(msg.to);
       // Built into one buffer first (mime.ts), so the body leaves in one socket write.
-      const raw = buildMime({ from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, messageIdDomain });
+      const raw = buildMime({ from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, messageIdDomain, ...(msg.code ? { code: msg.code } : {}) });
       await deliver(msg.to, raw);
     },
     /** Sends worth keeping in flight: read per dispatcher pass, it grows once a session offered CHUNKING. */

@@ -23,6 +23,15 @@ export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
+  /** A code mail: its code, and the bodies as the parts around it (kept per tenant, language and settings). */
+  code?: CodeSlots;
+}
+
+/** text = text parts joined by `value`, html = html parts joined by `value` HTML-escaped. */
+export interface CodeSlots {
+  value: string;
+  text: readonly string[];
+  html: readonly string[];
 }
 
 type Block = { kind: 'heading' | 'p'; msg: string } | { kind: 'code'; msg: string; value: string } | { kind: 'signoff' };
@@ -110,7 +119,7 @@ const withCode = new Map<string, { subject: string; text: string[]; html: string
 function renderWithCode(template: MailTemplate, locale: Locale, params: MailParams, code: string): RenderedMail {
   const parts = codeParts(template, locale, params);
   const clean = cleanValue(code);
-  return { subject: parts.subject, text: parts.text.join(clean), html: parts.html.join(escapeHtml(clean)) };
+  return { subject: parts.subject, text: parts.text.join(clean), html: parts.html.join(escapeHtml(clean)), code: { value: clean, text: parts.text, html: parts.html } };
 }
 
 /** A code mail of these params, rendered once with the marker and split there. */

@@ -1,9 +1,13 @@
 // The one interface every delivery channel implements (SMTP, dev inbox, test doubles).
+import type { CodeSlots } from './templates.ts';
+
 export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
   html: string;
+  /** A code mail's bodies as the parts around its code (templates.ts): a transport may reuse their encoding. */
+  code?: CodeSlots;
 }
 
 export interface MailTransport {
