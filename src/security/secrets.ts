@@ -1,6 +1,6 @@
 // The server secret and the keys derived from it. One secret, many purposes: each purpose gets its own
 // HKDF-derived key so a key leaked from one use (e.g. CSRF) says nothing about another (code HMACs).
-import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,8 +11,34 @@ export interface Keys {
   key(purpose: KeyPurpose): Buffer;
 }
 
+/**
+ * HMAC-SHA256 (RFC 2104) as two one-shot hashes of the key's inner and outer pads: H(K^opad || H(K^ipad || m)).
+ * crypto.hash keeps the digest it looks up; createHmac looked it up in OpenSSL for every call, which under load
+ * cost several times the hashing (one per reset request, per CSRF check, per session token).
+ */
+export function hmacSha256(key: Buffer): (message: string) => string {
+  if (key.length > 64) throw new Error('hmacSha256: keys longer than the block are not used here');
+  const ipad = Buffer.alloc(64, 0x36);
+  const opad = Buffer.alloc(64, 0x5c);
+  for (let i = 0; i < key.length; i++) {
+    ipad[i]! ^= key[i]!;
+    opad[i]! ^= key[i]!;
+  }
+  return (message) => {
+    const m = Buffer.from(message, 'utf8');
+    const inner = Buffer.allocUnsafe(64 + m.length);
+    ipad.copy(inner, 0);
+    m.copy(inner, 64);
+    const outer = Buffer.allocUnsafe(64 + 32);
+    opad.copy(outer, 0);
+    (hash('sha256', inner, 'buffer') as unknown as Buffer).copy(outer, 64);
+    return hash('sha256', outer, 'base64url');
+  };
+}
+
 export function deriveKeys(secret: string): Keys {
   const cache = new Map<KeyPurpose, Buffer>();
+  const macs = new Map<KeyPurpose, (message: string) => string>();
   const key = (purpose: KeyPurpose): Buffer => {
     let k = cache.get(purpose);
     if (!k) {
@@ -24,7 +50,11 @@ export function deriveKeys(secret: string): Keys {
   return {
     key,
     // Parts are length-prefixed so ("ab","c") and ("a","bc") never collide.
-    hmac: (purpose, ...parts) => createHmac('sha256', key(purpose)).update(parts.map((p) => `${p.length}:${p}`).join('|')).digest('base64url'),
+    hmac: (purpose, ...parts) => {
+      let mac = macs.get(purpose);
+      if (!mac) macs.set(purpose, (mac = hmacSha256(key(purpose))));
+      return mac(parts.map((p) => `${p.length}:${p}`).join('|'));
+    },
   };
 }
 
