@@ -151,8 +151,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Graceful stop: responses finished during shutdown carry `Connection: close`, so keep-alive clients let go
   // and server.close() can complete; a stuck client is cut off after the grace period.
   let closed = false;
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (closed) reply.header('connection', 'close');
+    done(null, payload);
   });
   return {
     app,
