@@ -185,8 +185,8 @@ export class SmtpSession {
 
   /**
    * One transaction as a BDAT chunk (see the header), written at once behind whatever this session wrote
-   * before. `bodySent` turns true with the first reply (to the RSET): a session that ends before answering
-   * anything of this transaction had been dropped, and the caller may try a new one. (A server that took the
+   * before. `bodySent` turns true when the RSET is accepted: a session that ends before that (unanswered, or
+   * answered 421 as a server drops an idle session) had been dropped, and the caller may try a new one. (A server that took the
    * message and lost the connection before any of its replies got out makes that a second delivery: at least
    * once, as SMTP itself is.)
    */
@@ -194,7 +194,7 @@ export class SmtpSession {
     const replies = this.replies(4);
     this.write(`RSET${CRLF}MAIL FROM:<${from}>${utf8 ? ' SMTPUTF8' : ''}${CRLF}RCPT TO:<${to}>${CRLF}BDAT ${raw.length} LAST${CRLF}`);
     this.write(raw);
-    void replies[0]!.then(() => (progress.bodySent = true), () => undefined);
+    void replies[0]!.then((r) => void (r.code === 250 && (progress.bodySent = true)), () => undefined);
     const [rset, mail, rcpt, bdat] = (await Promise.all(replies)) as [Reply, Reply, Reply, Reply];
     if (rset.code !== 250) {
       // Not even a reset (an idle session's 421 answers it, for one): the session is of no further use.

@@ -136,13 +136,16 @@ describe('SMTP client: protocol', () => {
     expect(wire.connections).toBe(1);
   });
 
-  it('with CHUNKING, sends on a session that dies before answering any of them are tried once on a new one', async () => {
-    const wire = await scriptedServer({ pipelining: true, chunking: true, dropFirstAfter: 1 });
-    const t = transport(`smtp://127.0.0.1:${wire.port}`, { poolSize: 1 });
-    await t.send(mail('first@example.com'));
-    await Promise.all(['bob', 'carol'].map((n) => t.send(mail(`${n}@example.com`))));
-    expect(wire.delivered.map((d) => d.to).sort()).toEqual(['bob@example.com', 'carol@example.com', 'first@example.com']);
-    expect(wire.connections).toBe(2);
+  it('with CHUNKING, sends on a session that dies before accepting any of them are tried once on a new one', async () => {
+    // Closed without a word, or with a 421 to the first command (as a relay drops an idle session).
+    for (const dropReply of [undefined, '421 4.4.2 idle too long\r\n']) {
+      const wire = await scriptedServer({ pipelining: true, chunking: true, dropFirstAfter: 1, ...(dropReply ? { dropReply } : {}) });
+      const t = transport(`smtp://127.0.0.1:${wire.port}`, { poolSize: 1 });
+      await t.send(mail('first@example.com'));
+      await Promise.all(['bob', 'carol'].map((n) => t.send(mail(`${n}@example.com`))));
+      expect(wire.delivered.map((d) => d.to).sort()).toEqual(['bob@example.com', 'carol@example.com', 'first@example.com']);
+      expect(wire.connections).toBe(2);
+    }
   });
 
   it('dot-stuffs the body, so a line starting with "." arrives intact and cannot end the message early', async () => {
@@ -248,7 +251,7 @@ describe('SMTP client: TLS and credentials', () => {
 });
 
 /** A minimal SMTP server that records each read from the socket, to see what the client put in one write. */
-async function scriptedServer(opts: { pipelining: boolean; chunking?: boolean; refuse?: RegExp; silentAfter?: 'greeting' | 'ehlo'; dropFirstAfter?: number }) {
+async function scriptedServer(opts: { pipelining: boolean; chunking?: boolean; refuse?: RegExp; silentAfter?: 'greeting' | 'ehlo'; dropFirstAfter?: number; dropReply?: string }) {
   // reads: what arrived outside a message body; chunks: every read as it arrived; delivered: recipient and
   // body of each message accepted (BDAT).
   const state = { port: 0, reads: [] as string[], chunks: [] as string[], messages: 0, connections: 0, delivered: [] as Array<{ to: string; body: string }> };
@@ -265,7 +268,8 @@ async function scriptedServer(opts: { pipelining: boolean; chunking?: boolean; r
     socket.on('data', (chunk: Buffer) => {
       // The first session dies with what arrives after its first `dropFirstAfter` messages, unanswered (a relay
       // that dropped it as the client wrote).
-      if (first && opts.dropFirstAfter !== undefined && state.messages >= opts.dropFirstAfter) return void socket.destroy();
+      // With `dropReply`, it answers that first (a 421, say) and closes.
+      if (first && opts.dropFirstAfter !== undefined && state.messages >= opts.dropFirstAfter) return void (opts.dropReply ? socket.end(opts.dropReply) : socket.destroy());
       const text = chunk.toString('latin1');
       state.chunks.push(text);
       if (!inData) state.reads.push(text);
