@@ -2,14 +2,17 @@
 // when NYCKEL_SMTP_URL is set, else the dev inbox, unless a transport is injected (tests, embedding).
 import type { Config } from '../config/schema.ts';
 import type { Db } from '../store/database.ts';
-import { createDispatcher, type Dispatcher, type DispatcherLogger, type HandedMail } from './dispatcher.ts';
+import { createDispatcher, type Dispatcher, type DispatcherLogger, type DispatcherOptions } from './dispatcher.ts';
 import { createSmtpTransport } from './smtp-transport.ts';
 import { createDevInboxTransport } from './dev-inbox.ts';
 import type { MailTransport } from './transport.ts';
 
-/** stop() also closes the SMTP sessions once the batches in flight are recorded. */
-export function createMailDelivery(config: Config, db: Db, logger: DispatcherLogger, opts: { transport?: MailTransport | undefined; beforeClaim?: () => void; takeHanded?: () => readonly HandedMail[] } = {}): Dispatcher {
-  const { transport, beforeClaim, takeHanded } = opts;
+/**
+ * stop() also closes the SMTP sessions once the batches in flight are recorded. The pass hooks (beforeClaim,
+ * takeHanded) are the mail thread's (dispatcher-thread.ts).
+ */
+export function createMailDelivery(config: Config, db: Db, logger: DispatcherLogger, opts: { transport?: MailTransport | undefined } & Pick<DispatcherOptions, 'beforeClaim' | 'takeHanded'> = {}): Dispatcher {
+  const { transport, ...hooks } = opts;
   const { maxAttempts, pollMs, batchSize, concurrency } = config.mail;
   // `concurrency` SMTP sessions, each carrying up to two pipelined sends (16 with CHUNKING): the dispatcher keeps
   // that many in flight.
@@ -22,8 +25,7 @@ export function createMailDelivery(config: Config, db: Db, logger: DispatcherLog
     pollMs,
     batchSize,
     concurrency: smtp ? () => smtp.capacity : concurrency,
-    ...(beforeClaim ? { beforeClaim } : {}),
-    ...(takeHanded ? { takeHanded } : {}),
+    ...hooks,
   });
   return {
     ...dispatcher,

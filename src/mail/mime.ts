@@ -71,19 +71,19 @@ interface Slotted {
   encoded: Buffer;
   /** Where each digit of each occurrence of the code goes, in order. */
   slots: number[];
-  length: number;
+  codeLength: number;
 }
 const slotted = new WeakMap<readonly string[], Slotted | null>();
 
 export function codeBody(parts: readonly string[], code: string): Buffer | undefined {
   if (!/^\d{1,16}$/.test(code)) return undefined;
   let kept = slotted.get(parts);
-  if (kept === undefined || (kept !== null && kept.length !== code.length)) {
+  if (kept === undefined || (kept !== null && kept.codeLength !== code.length)) {
     const zeros = body(parts.join('0'.repeat(code.length)));
     const ones = body(parts.join('1'.repeat(code.length)));
     const slots: number[] = [];
     if (zeros.length === ones.length) for (let i = 0; i < zeros.length; i++) if (zeros[i] !== ones[i]) slots.push(i);
-    kept = slots.length === code.length * (parts.length - 1) ? { encoded: zeros, slots, length: code.length } : null;
+    kept = slots.length === code.length * (parts.length - 1) ? { encoded: zeros, slots, codeLength: code.length } : null;
     slotted.set(parts, kept);
   }
   if (kept === null) return undefined;

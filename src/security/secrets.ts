@@ -13,8 +13,10 @@ export interface Keys {
 
 /**
  * HMAC-SHA256 (RFC 2104) as two one-shot hashes of the key's inner and outer pads: H(K^opad || H(K^ipad || m)).
- * crypto.hash keeps the digest it looks up; createHmac looked it up in OpenSSL for every call, which under load
- * cost several times the hashing (one per reset request, per CSRF check, per session token).
+ * crypto.hash keeps the digest it looks up; createHmac looks it up in OpenSSL on every call (one per reset
+ * request, per CSRF check, per session token). Alone and warm the two cost the same (1.8 against 1.9 µs); in
+ * the server under load a createHmac took about 10 µs of the request thread (CPU profile). The gain was not
+ * measured on its own: it is within the noise of the reset runs. Tested equal to createHmac.
  */
 export function hmacSha256(key: Buffer): (message: string) => string {
   if (key.length > 64) throw new Error('hmacSha256: keys longer than the block are not used here');
@@ -25,14 +27,8 @@ export function hmacSha256(key: Buffer): (message: string) => string {
     opad[i]! ^= key[i]!;
   }
   return (message) => {
-    const m = Buffer.from(message, 'utf8');
-    const inner = Buffer.allocUnsafe(64 + m.length);
-    ipad.copy(inner, 0);
-    m.copy(inner, 64);
-    const outer = Buffer.allocUnsafe(64 + 32);
-    opad.copy(outer, 0);
-    (hash('sha256', inner, 'buffer') as unknown as Buffer).copy(outer, 64);
-    return hash('sha256', outer, 'base64url');
+    const inner = hash('sha256', Buffer.concat([ipad, Buffer.from(message, 'utf8')]), 'buffer') as unknown as Buffer;
+    return hash('sha256', Buffer.concat([opad, inner]), 'base64url');
   };
 }
 

@@ -182,8 +182,8 @@ function headCte(q: Statement, steps: Step[], data: string[], now: Date, passing
 }
 
 /**
- * The row a won move leaves: what the statement set (state, data as PostgreSQL parsed it from `data`, the user
- * when the move sets one, version + 1 — the move matched the version read — and updated_at), the rest as read.
+ * The row a won move leaves: what the statement set (state, the data it was given as `data`, the user when the
+ * move sets one, version + 1 — the move matched the version read — and updated_at), the rest as read.
  */
 const movedFlow = (move: FlowMove, data: string, now: Date): FlowRow => ({
   ...move.from,
